@@ -1,0 +1,184 @@
+"""Sign-in and the role guard that every page calls first.
+
+Two ways in:
+- **OpenID Connect** (production) through ``st.login`` whenever ``[auth]`` is present
+  in ``.streamlit/secrets.toml``. Demo mode is then off, always.
+- **Demo mode**, only when no ``[auth]`` is configured, ``THUOCDO_ENV`` is not
+  ``production``, AND the database carries the demo marker written by
+  ``python -m thuocdo seed-demo``. A production database never has that marker, so a
+  forgotten ``[auth]`` section gives "sign-in is not configured", never an open door.
+
+A demo sign-in lives in the session only: a full page reload (F5, a typed URL) shows
+the sign-in screen again on the same address, and after choosing a user the page opens
+with its parameters intact.
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from components.i18n import t
+from queries.db import get_engine
+from queries.users import demo_mode_marker, demo_users, unit_path, user_by_email
+from thuocdo.domain.access import ROLES, User
+from thuocdo.store.audit import log_access
+
+DEMO_KEY = "demo_user_email"
+_REFUSALS_LOGGED = "_refusals_logged"
+
+
+def oidc_configured() -> bool:
+    """True when ``[auth]`` is configured in the secrets."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def auth_settings() -> dict:
+    """The ``[thuocdo_auth]`` secrets: claim names for role and unit."""
+    try:
+        return dict(st.secrets.get("thuocdo_auth", {}))
+    except Exception:
+        return {}
+
+
+def auth_mode() -> str:
+    """'oidc', 'demo' or 'unconfigured'."""
+    if oidc_configured():
+        return "oidc"
+    if os.environ.get("THUOCDO_ENV", "").strip().lower() == "production":
+        return "unconfigured"
+    return "demo" if demo_mode_marker() else "unconfigured"
+
+
+def _user_from_row(row: dict, demo: bool) -> User:
+    return User(
+        email=row["email"],
+        name=row["name"],
+        role=row["role"] if row.get("role") in ROLES else None,
+        unit_code=row.get("unit_code"),
+        unit_path=row.get("unit_path") or "/",
+        demo=demo,
+    )
+
+
+def user_from_claims(claims: dict) -> User:
+    """Build the user from ID-token claims, falling back to the users table by e-mail."""
+    cfg = auth_settings()
+    role_claim = cfg.get("role_claim", "thuocdo_role")
+    unit_claim = cfg.get("unit_claim", "thuocdo_unit")
+    email = str(claims.get("email") or "").strip().lower()
+    name = str(claims.get("name") or email)
+    role = claims.get(role_claim)
+    if isinstance(role, (list, tuple)):
+        role = next((r for r in role if r in ROLES), None)
+    unit_code = claims.get(unit_claim) or None
+    if role in ROLES:
+        path = unit_path(str(unit_code)) if unit_code else "/"
+        if unit_code and path is None:
+            return User(email, name, None, str(unit_code), "/", demo=False)  # unknown unit: no access
+        return User(email, name, role, unit_code, path or "/", demo=False)
+    row = user_by_email(email) if email else None
+    if row and row.get("active", True):
+        return _user_from_row({**row, "name": row.get("name") or name}, demo=False)
+    return User(email, name, None, None, "/", demo=False)
+
+
+def current_user() -> User | None:
+    """The signed-in user, or None."""
+    mode = auth_mode()
+    if mode == "oidc":
+        if not st.user.get("is_logged_in", False):
+            return None
+        return user_from_claims(dict(st.user))
+    if mode == "demo":
+        email = st.session_state.get(DEMO_KEY)
+        if not email:
+            return None
+        row = user_by_email(email)
+        return _user_from_row(row, demo=True) if row else None
+    return None
+
+
+def demo_banner() -> None:
+    st.warning(t("auth.demo_banner"), icon=":material/science:")
+
+
+def sign_in_screen(mode: str) -> None:
+    st.title(t("app.name"))
+    st.caption(t("app.tagline"))
+    if mode == "oidc":
+        st.subheader(t("auth.sign_in"))
+        st.write(t("auth.oidc_intro"))
+        if st.button(t("auth.sign_in_button"), type="primary", key="oidc_login"):
+            st.login()
+        return
+    if mode == "unconfigured":
+        st.error(t("auth.unconfigured"))
+        st.markdown(t("auth.unconfigured_help"))
+        return
+    st.subheader(t("auth.demo_choose"))
+    st.write(t("auth.demo_intro"))
+    users = demo_users()
+    if users.empty:
+        st.info(t("auth.demo_no_users"))
+        return
+    for row in users.itertuples(index=False):
+        scope = row.unit_name if row.unit_name else t("auth.scope_city")
+        with st.container(border=True):
+            left, right = st.columns([4, 1], vertical_alignment="center")
+            left.markdown(f"**{t('role.' + row.role)}** — {row.name}")
+            left.caption(t("auth.demo_user_line", email=row.email, scope=scope))
+            if right.button(t("auth.demo_enter"), key=f"demo_{row.role}", use_container_width=True):
+                st.session_state[DEMO_KEY] = row.email
+                st.rerun()
+
+
+def sign_out() -> None:
+    if auth_mode() == "oidc":
+        st.logout()
+    else:
+        st.session_state.pop(DEMO_KEY, None)
+        st.rerun()
+
+
+def _log_once(user: User, action: str, target_type: str, target: str, detail: str | None = None) -> None:
+    seen = st.session_state.setdefault(_REFUSALS_LOGGED, set())
+    key = (action, target_type, target)
+    if key in seen:
+        return
+    seen.add(key)
+    log_access(get_engine(), user.email, user.role, action, target_type, target, detail=detail)
+
+
+def require_role(page_key: str) -> User:
+    """Stop the page unless a signed-in user whose role may open ``page_key`` is here."""
+    mode = auth_mode()
+    if mode == "demo":
+        demo_banner()
+    user = current_user()
+    if user is None:
+        sign_in_screen(mode)
+        st.stop()
+    if user.role is None:
+        st.error(t("auth.no_role", email=user.email))
+        st.caption(t("auth.no_role_help"))
+        if st.button(t("auth.sign_out"), key="no_role_sign_out"):
+            sign_out()
+        _log_once(user, "refused", "page", page_key, detail="no role")
+        st.stop()
+    if not user.may_open(page_key):
+        st.error(t("auth.no_access_page"))
+        _log_once(user, "refused", "page", page_key)
+        st.stop()
+    return user
+
+
+def refuse(user: User, target_type: str, target: str) -> None:
+    """Refuse a URL parameter that names something outside the user's scope; log it."""
+    st.error(t("auth.refused_target"))
+    _log_once(user, "refused", target_type, str(target)[:200], detail="outside scope or unknown")
+    st.stop()

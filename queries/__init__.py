@@ -1,0 +1,1 @@
+"""The read side of the app: SQL files with bound parameters, cached per scope."""

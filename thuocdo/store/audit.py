@@ -1,0 +1,35 @@
+"""The access log: who opened or was refused what, when, and for what purpose."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine, insert
+
+from thuocdo.store.schema import access_log
+
+
+def log_access(
+    engine: Engine,
+    actor: str,
+    role: str | None,
+    action: str,
+    target_type: str | None = None,
+    target: str | None = None,
+    purpose: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """Append one event to the access log (its own short transaction)."""
+    with engine.begin() as conn:
+        conn.execute(
+            insert(access_log).values(
+                at=dt.datetime.now(),
+                actor=actor or "anonymous",
+                role=role,
+                action=action,
+                target_type=target_type,
+                target=(target or "")[:200] or None,
+                purpose=(purpose or "")[:500] or None,
+                detail=detail,
+            )
+        )
