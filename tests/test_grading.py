@@ -33,7 +33,16 @@ def test_registry_and_components():
 
 @pytest.mark.parametrize(
     "score,grade",
-    [(100, "excellent"), (90, "excellent"), (89.99, "good"), (70, "good"), (69.9, "completed"), (50, "completed"), (49.99, "not_completed"), (0, "not_completed")],
+    [
+        (100, "excellent"),
+        (90, "excellent"),
+        (89.99, "good"),
+        (70, "good"),
+        (69.9, "completed"),
+        (50, "completed"),
+        (49.99, "not_completed"),
+        (0, "not_completed"),
+    ],
 )
 def test_bands_are_inclusive_at_the_lower_edge(score, grade):
     assert ND335.grade(score) == grade
@@ -224,4 +233,9 @@ def test_annual_grades_frame_matches_scalar():
 
 
 def test_grade_rank_orders_best_first():
-    assert sorted(["good", None, "excellent", "not_completed"], key=grade_rank) == ["excellent", "good", "not_completed", None]
+    assert sorted(["good", None, "excellent", "not_completed"], key=grade_rank) == [
+        "excellent",
+        "good",
+        "not_completed",
+        None,
+    ]

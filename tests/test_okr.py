@@ -59,7 +59,9 @@ def test_kr_progress_frame_matches_scalar():
     )
     out = kr_progress_frame(df)
     for i, r in df.iterrows():
-        assert out["progress"].iloc[i] == pytest.approx(kr_progress(r.baseline, r.target, None if pd.isna(r.current) else r.current, r.direction))
+        assert out["progress"].iloc[i] == pytest.approx(
+            kr_progress(r.baseline, r.target, None if pd.isna(r.current) else r.current, r.direction)
+        )
     assert math.isnan(out["progress_raw"].iloc[4])
     assert out["progress_raw"].iloc[5] == pytest.approx(2.0)
 

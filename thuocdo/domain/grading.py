@@ -187,7 +187,11 @@ class Policy:
         """Vectorised :meth:`grade` over a Series of scores (and optional disciplined flags)."""
         s = pd.Series(scores, dtype=float)
         conds = [s >= b.min_score for b in self.bands[:-1]]
-        out = pd.Series(np.select(conds, [b.grade for b in self.bands[:-1]], default=self.bands[-1].grade), index=s.index, dtype=object)
+        out = pd.Series(
+            np.select(conds, [b.grade for b in self.bands[:-1]], default=self.bands[-1].grade),
+            index=s.index,
+            dtype=object,
+        )
         out = out.where(s.notna(), None)
         if disciplined is not None and self.disciplined_not_completed:
             d = pd.Series(disciplined, index=s.index).fillna(False).astype(bool)
@@ -289,7 +293,12 @@ class Policy:
         df["_nc"] = (df["grade"] == "not_completed").astype("int64")
         df["_disc"] = df["disciplined"].fillna(False).astype(bool)
         df = df.sort_values(["official_id", "month"])
-        agg = {"score": ("final_score", "mean"), "months": ("final_score", "size"), "not_completed_months": ("_nc", "sum"), "disciplined": ("_disc", "any")}
+        agg = {
+            "score": ("final_score", "mean"),
+            "months": ("final_score", "size"),
+            "not_completed_months": ("_nc", "sum"),
+            "disciplined": ("_disc", "any"),
+        }
         if "unit_id" in df:
             agg["unit_id"] = ("unit_id", "last")
         g = df.groupby(["official_id", "year"], as_index=False).agg(**agg)
@@ -424,7 +433,9 @@ def policy_for(month: int, assignments: Sequence[Mapping] | None = None, unit_pa
     return ND335 if month >= DEFAULT_SWITCH_MONTH else HN3814
 
 
-def quota_check(counts_by_grade: Mapping[str, int], outstanding: bool = False, policy: str | Policy = "nd335") -> QuotaResult:
+def quota_check(
+    counts_by_grade: Mapping[str, int], outstanding: bool = False, policy: str | Policy = "nd335"
+) -> QuotaResult:
     """Quota check of one unit's grade counts under ``policy`` (code or :class:`Policy`)."""
     p = policy if isinstance(policy, Policy) else get_policy(policy)
     return p.quota_check(counts_by_grade, outstanding=outstanding)

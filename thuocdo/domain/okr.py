@@ -151,7 +151,9 @@ def rollup_units(obj: pd.DataFrame, units: pd.DataFrame, method: str = "pooled")
     """
     obj = obj if "weight" in obj else obj.assign(weight=1.0)
     ids = units["id"].astype("int64")
-    own = unit_progress(obj).rename(columns={"unit_id": "id", "progress": "own_progress", "n_objectives": "own_objectives"})
+    own = unit_progress(obj).rename(
+        columns={"unit_id": "id", "progress": "own_progress", "n_objectives": "own_objectives"}
+    )
     out = pd.DataFrame({"id": ids}).merge(own[["id", "own_progress", "own_objectives"]], on="id", how="left")
     out["own_objectives"] = out["own_objectives"].fillna(0).astype("int64")
     if method == "pooled":
@@ -159,7 +161,14 @@ def rollup_units(obj: pd.DataFrame, units: pd.DataFrame, method: str = "pooled")
         w = obj["weight"].astype(float).fillna(0.0).clip(lower=0.0)
         v = obj["progress"].astype(float)
         ok = v.notna() & (w > 0)
-        o = pd.DataFrame({"unit_id": obj["unit_id"].astype("int64"), "_wv": (v * w).where(ok, 0.0), "_w": w.where(ok, 0.0), "_n": ok.astype("int64")})
+        o = pd.DataFrame(
+            {
+                "unit_id": obj["unit_id"].astype("int64"),
+                "_wv": (v * w).where(ok, 0.0),
+                "_w": w.where(ok, 0.0),
+                "_n": ok.astype("int64"),
+            }
+        )
         m = o.merge(anc, on="unit_id").groupby("ancestor_id", as_index=False)[["_wv", "_w", "_n"]].sum()
         m["progress"] = (m["_wv"] / m["_w"].where(m["_w"] > 0)).astype(float)
         m = m.rename(columns={"ancestor_id": "id", "_n": "n_objectives"})[["id", "progress", "n_objectives"]]
@@ -219,7 +228,9 @@ def status(pace_value, thresholds: PaceThresholds | None = None):
             return "on_track"
         return "at_risk" if pace_value >= t.at_risk else "off_track"
     p = np.asarray(pace_value, dtype=float)
-    return np.select([np.isnan(p), p >= t.on_track, p >= t.at_risk], ["no_data", "on_track", "at_risk"], default="off_track").astype(object)
+    return np.select(
+        [np.isnan(p), p >= t.on_track, p >= t.at_risk], ["no_data", "on_track", "at_risk"], default="off_track"
+    ).astype(object)
 
 
 def _days(d) -> float:
@@ -256,7 +267,9 @@ def project_value(
     return last[1] + slope * (end - last[0])
 
 
-def projected_miss(projected: float, target: float, direction: str = "up", baseline: float | None = None, tolerance: float = 0.10) -> bool:
+def projected_miss(
+    projected: float, target: float, direction: str = "up", baseline: float | None = None, tolerance: float = 0.10
+) -> bool:
     """True when the projected value misses the target by more than ``tolerance``.
 
     With a baseline the miss is measured on the baseline→target way (projected progress

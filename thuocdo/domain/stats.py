@@ -134,7 +134,9 @@ def _frame_counts(df: pd.DataFrame, scale) -> tuple[pd.Series, pd.Series, pd.Ser
         sc = df[scale].astype(float)
     else:
         sc = pd.Series(float(scale), index=df.index)
-    cols = {i: df[f"s{i}"].astype(float).fillna(0) if f"s{i}" in df else pd.Series(0.0, index=df.index) for i in range(1, 6)}
+    cols = {
+        i: df[f"s{i}"].astype(float).fillna(0) if f"s{i}" in df else pd.Series(0.0, index=df.index) for i in range(1, 6)
+    }
     valid = cols[1] + cols[2] + cols[3] + cols[4] + cols[5].where(sc >= 5, 0.0)
     satisfied = (cols[3] + cols[4]).where(sc == 4, cols[4] + cols[5])
     return satisfied, cols[1], valid, sc

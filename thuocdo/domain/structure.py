@@ -17,7 +17,8 @@ non_local_heads      ≥ 50 %     secretaries and chairs of communes and wards  
 Age is counted in full years at ``as_of``; the young limit is 35 (the usual limit for
 commune and department level), overridable per unit kind (e.g. {"city": 40}).
 Officials whose attribute is unknown (NULL) are left out of that target's denominator
-rather than counted as failing; a target with an empty population has value nan and
+rather than counted as failing — except political theory, where NULL means "no theory
+training" (that is how the schema records it), so such a leader counts and fails; a target with an empty population has value nan and
 ``met`` missing. Only active officials count when an ``active`` column is present.
 """
 
@@ -71,14 +72,18 @@ def age_in_years(birth: pd.Series, as_of: dt.date) -> pd.Series:
     return (years - before_birthday.astype("float")).astype(float)
 
 
-def _flags(df: pd.DataFrame, as_of: dt.date, young_age: int, young_age_by_kind: Mapping[str, int] | None) -> dict[str, tuple[pd.Series, pd.Series]]:
+def _flags(
+    df: pd.DataFrame, as_of: dt.date, young_age: int, young_age_by_kind: Mapping[str, int] | None
+) -> dict[str, tuple[pd.Series, pd.Series]]:
     """Per target: (in population, meets) boolean Series; unknown attribute → not in population."""
     n = len(df)
     idx = df.index
     leader = df["is_leader"].fillna(False).astype(bool) if "is_leader" in df else pd.Series(False, index=idx)
     everyone = pd.Series(True, index=idx)
     kind = df["unit_kind"].astype(object) if "unit_kind" in df else pd.Series([None] * n, index=idx, dtype=object)
-    pos = df["position_code"].astype(object) if "position_code" in df else pd.Series([None] * n, index=idx, dtype=object)
+    pos = (
+        df["position_code"].astype(object) if "position_code" in df else pd.Series([None] * n, index=idx, dtype=object)
+    )
     heads = pos.isin(COMMUNE_HEAD_POSITIONS)
     if "unit_kind" in df:
         heads = heads & kind.isin(COMMUNE_KINDS)

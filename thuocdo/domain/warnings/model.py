@@ -126,14 +126,18 @@ class Finding:
 class Coverage:
     """What a rule looked at, so that the scan clears only what was re-examined.
 
-    ``months`` None means every month; ``unit_ids`` None means every unit.
+    ``months`` None means every month (up to ``max_month`` when given); ``unit_ids``
+    None means every unit.
     """
 
     months: frozenset[int] | None
     unit_ids: frozenset[int] | None
+    max_month: int | None = None
 
     def contains(self, month: int, unit_id: int) -> bool:
         if self.months is not None and int(month) not in self.months:
+            return False
+        if self.max_month is not None and int(month) > self.max_month:
             return False
         if self.unit_ids is not None and int(unit_id) not in self.unit_ids:
             return False

@@ -20,11 +20,21 @@ def unit_clause(col, unit_ids):
 
 
 def frame(conn: Connection, stmt) -> pd.DataFrame:
-    """Run a SQLAlchemy statement and return its rows as a DataFrame."""
+    """Run a SQLAlchemy statement and return its rows as a DataFrame.
+
+    Rows are read from the DB-API cursor as plain tuples: building a frame from
+    SQLAlchemy ``Row`` objects costs a failed attribute lookup per row (seconds for the
+    two million evaluations of a city). Dates therefore arrive as the driver gives them
+    (ISO text on SQLite), and the rules parse them with ``pd.to_datetime``.
+    """
     result = conn.execute(stmt)
     cols = list(result.keys())
-    rows = result.fetchall()
-    return pd.DataFrame.from_records(rows, columns=cols)
+    cursor = result.cursor
+    try:
+        rows = cursor.fetchall() if cursor is not None else []
+    finally:
+        result.close()
+    return pd.DataFrame.from_records(rows, columns=cols) if rows else pd.DataFrame(columns=cols)
 
 
 def satisfied_expr(t):

@@ -1,0 +1,130 @@
+"""Rule 8 — grade quota breached: too many "excellent" annual grades in a unit.
+
+The cap depends on the grading policy in force (:mod:`thuocdo.domain.grading`):
+Decree 335 — "excellent" at most 20 % of those rated "good"; Hà Nội 3814 — A at most
+30 % of those graded (40 % in an outstanding unit). The policy of a unit-year is the one
+its annual grades were graded under (``policy_code``), else the policy assigned to the
+unit for December of that year (setting ``grading_policy``). Deterministic integer
+arithmetic (the policy's own :meth:`~thuocdo.domain.grading.Policy.quota_check`).
+
+Decree 335 counts the quota per unit *and task group*; the demo data and most imports
+carry no task groups, so the check is per unit unless ``by_task_group`` is on.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import and_, select
+
+from thuocdo.domain.grading import get_policy, policy_for
+from thuocdo.domain.warnings.model import Coverage, Finding, RuleResult, ScanContext, severity_from
+from thuocdo.domain.warnings.rules._common import frame, unit_clause
+from thuocdo.domain.warnings.rules.consecutive_not_completed import years_of
+from thuocdo.store.db import get_setting
+from thuocdo.store.schema import annual_grades, officials, units
+
+CODE = "grade_quota"
+
+
+def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
+    years = years_of(ctx.months)
+    result = RuleResult(CODE, coverage=Coverage(frozenset(y * 100 + 12 for y in years), ctx.unit_ids))
+    if not years:
+        return result
+    g, o, u = annual_grades, officials, units
+    df = frame(
+        ctx.conn,
+        select(g.c.unit_id, g.c.year, g.c.grade, g.c.policy_code, o.c.task_group, u.c.path, u.c.outstanding)
+        .select_from(g.join(o, o.c.id == g.c.official_id).join(u, u.c.id == g.c.unit_id))
+        .where(and_(g.c.year >= min(years), g.c.year <= max(years), unit_clause(g.c.unit_id, ctx.unit_ids))),
+    )
+    if df.empty:
+        return result
+    assignments = get_setting(ctx.conn, "grading_policy", None)
+    by_group = bool(p["by_task_group"])
+    df["task_group"] = df["task_group"].astype(object).where(df["task_group"].notna(), "") if by_group else ""
+    df["policy_code"] = df["policy_code"].astype(object).where(df["policy_code"].notna(), "")
+    # Counts per unit-year (and task group) and grade, and the policy most grades used:
+    # plain dictionaries, so a city's 500 unit-years cost milliseconds.
+    counts: dict[tuple, dict] = {}
+    policies: dict[tuple, Counter] = {}
+    meta: dict[tuple, tuple] = {}
+    for unit_id, year, grade, pcode, group, path, outstanding in df[
+        ["unit_id", "year", "grade", "policy_code", "task_group", "path", "outstanding"]
+    ].itertuples(index=False, name=None):
+        key = (int(unit_id), int(year))
+        c = counts.setdefault(key, {}).setdefault(group, Counter())
+        c[grade] += 1
+        if pcode:
+            policies.setdefault(key, Counter())[pcode] += 1
+        meta[key] = (str(path), bool(outstanding))
+    for (unit_id, year), groups in sorted(counts.items()):
+        if year not in years:
+            continue
+        path, outstanding = meta[(unit_id, year)]
+        policy = None
+        if (unit_id, year) in policies:
+            try:
+                policy = get_policy(policies[(unit_id, year)].most_common(1)[0][0])
+            except KeyError:
+                policy = None
+        if policy is None:
+            policy = policy_for(year * 100 + 12, assignments, path)
+        result.evaluated += 1
+        breaches = []
+        rows = []
+        n_graded = 0
+        for group, cnt in sorted(groups.items()):
+            q = policy.quota_check(dict(cnt), outstanding=outstanding)
+            n_graded += sum(cnt.values())
+            rows.append(
+                {
+                    "task_group": group or None,
+                    "excellent": cnt.get("excellent", 0),
+                    "good": cnt.get("good", 0),
+                    "completed": cnt.get("completed", 0),
+                    "not_completed": cnt.get("not_completed", 0),
+                    "basis": q.basis_count,
+                    "allowed": q.allowed_max,
+                    "excess": q.excess,
+                }
+            )
+            if q.breached:
+                breaches.append(q)
+        if not breaches:
+            continue
+        actual = sum(b.actual for b in breaches)
+        allowed = sum(b.allowed_max for b in breaches)
+        excess = sum(b.excess for b in breaches)
+        basis = sum(b.basis_count for b in breaches)
+        pct = breaches[0].pct
+        result.findings.append(
+            Finding(
+                rule_code=CODE,
+                subject_type="unit",
+                subject_id=int(unit_id),
+                unit_id=int(unit_id),
+                month=int(year) * 100 + 12,
+                severity=severity_from(excess / max(1, allowed) if allowed else float(excess), 0.5, 1.0),
+                score=float(excess),
+                reason_key=f"warnings.reason.grade_quota_{policy.quota.basis}",
+                reason_params={
+                    "excellent_n": actual,
+                    "allowed_n": allowed,
+                    "basis_n": basis,
+                    "quota_pct": pct / 100.0,
+                    "year": int(year),
+                    "policy": policy.code,
+                },
+                evidence={
+                    "values": {"unit_id": int(unit_id), "year": int(year), "policy": policy.code, "outstanding": outstanding},
+                    "rows": rows,
+                    "chart": {"kind": "quota", "x": "grade", "y": "count", "rule": allowed},
+                },
+                threshold=pct / 100.0,
+                peer_cutoff=float(allowed),
+                sample_size=n_graded,
+            )
+        )
+    return result

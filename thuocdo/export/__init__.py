@@ -1,0 +1,1 @@
+"""Exports: CSV, Excel, slides and documents built from query results."""
