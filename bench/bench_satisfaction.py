@@ -41,8 +41,15 @@ def _time(fn, runs: int, before=None) -> list[float]:
 def _record(engine: str, scale: str, kind: str, name: str, ms: list[float]) -> dict:
     ordered = sorted(ms)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return {"engine": engine, "scale": scale, "kind": kind, "name": name,
-            "median_ms": round(statistics.median(ms), 1), "p95_ms": round(p95, 1), "runs": len(ms)}
+    return {
+        "engine": engine,
+        "scale": scale,
+        "kind": kind,
+        "name": name,
+        "median_ms": round(statistics.median(ms), 1),
+        "p95_ms": round(p95, 1),
+        "runs": len(ms),
+    }
 
 
 def _page_figures(engine_name: str, scale: str, runs: int, period: str) -> list[dict]:
@@ -70,8 +77,10 @@ def _page_figures(engine_name: str, scale: str, runs: int, period: str) -> list[
         at.run()
         cold.append((time.perf_counter() - t0) * 1000)
     warm = _time(at.run, runs)
-    return [_record(engine_name, scale, "page_cold", "satisfaction", cold),
-            _record(engine_name, scale, "page_warm", "satisfaction", warm)]
+    return [
+        _record(engine_name, scale, "page_cold", "satisfaction", cold),
+        _record(engine_name, scale, "page_warm", "satisfaction", warm),
+    ]
 
 
 def run(url: str | None = None, scale: str = "unknown", runs: int = 5, pages: bool = True) -> list[dict]:
@@ -127,7 +136,9 @@ def main() -> None:
     ap.add_argument("--no-page", action="store_true", help="skip the AppTest page figures")
     args = ap.parse_args()
     for r in run(args.url, args.scale, args.runs, pages=not args.no_page):
-        print(f"{r['engine']:<10} {r['scale']:<8} {r['kind']:<13} {r['name']:<18} median {r['median_ms']:>8.1f} ms   p95 {r['p95_ms']:>8.1f} ms   ({r['runs']} runs)")
+        print(
+            f"{r['engine']:<10} {r['scale']:<8} {r['kind']:<13} {r['name']:<18} median {r['median_ms']:>8.1f} ms   p95 {r['p95_ms']:>8.1f} ms   ({r['runs']} runs)"
+        )
 
 
 if __name__ == "__main__":

@@ -103,11 +103,13 @@ def score(found: list[dict], truth: list[dict]) -> dict[str, dict]:
     return out
 
 
-def quality_one(scale: str, seed: int, keep: Path | None = None) -> tuple[dict, float, str]:
-    """Seed ``scale``/``seed`` into a temporary SQLite file, scan, score. Returns (scores, scan ms, url)."""
+def quality_one(scale: str, seed: int, folder: Path) -> tuple[dict, float, str]:
+    """Seed ``scale``/``seed`` into a SQLite file in ``folder``, scan, score.
+
+    Returns (scores per rule, full-scan milliseconds, database URL).
+    """
     from thuocdo.demo import seed as seed_demo
 
-    folder = keep or Path(tempfile.mkdtemp(prefix="thuocdo-bench-warnings-"))
     url = f"sqlite:///{folder / f'{scale}-{seed}.db'}"
     engine = make_engine(url)
     try:
@@ -144,14 +146,33 @@ def speed(url: str, scale: str, runs: int = 3) -> list[dict]:
         engine.dispose()
 
 
-def run(url: str | None = None, scale: str = "small", seeds: tuple[int, ...] = (1, 2, 3), runs: int = 3, quality: bool = True) -> list[dict]:
+def run(
+    url: str | None = None,
+    scale: str = "small",
+    seeds: tuple[int, ...] = (1, 2, 3),
+    runs: int = 3,
+    quality: bool = True,
+    details: bool = False,
+) -> list[dict]:
     """Quality on fresh demo databases (one per seed) and speed on ``url`` (or the last one)."""
+    with tempfile.TemporaryDirectory(prefix="thuocdo-bench-warnings-") as tmp:
+        return _run(url, scale, seeds, runs, quality, details, Path(tmp))
+
+
+def _run(url, scale, seeds, runs, quality, details, folder: Path) -> list[dict]:
     records: list[dict] = []
     last_url = None
     if quality:
         pooled = {code: {"tp": 0, "fp": 0, "found": 0, "required": 0} for code in RULE_CODES}
         for s in seeds:
-            res, _ms, last_url = quality_one(scale, s)
+            res, ms, last_url = quality_one(scale, s, folder)
+            if details:
+                print(f"seed {s}: full scan {ms:.0f} ms")
+                for code, v in res.items():
+                    for m in v["missed"]:
+                        print(f"  MISSED {code}: {m}")
+                    for f in v["false"]:
+                        print(f"  FALSE  {code}: {f}")
             for code, v in res.items():
                 for k in pooled[code]:
                     pooled[code][k] += v[k]
@@ -196,16 +217,7 @@ def main() -> None:
     ap.add_argument("--details", action="store_true", help="list missed and false warnings per seed")
     args = ap.parse_args()
     seeds = tuple(int(s) for s in args.seeds.split(",") if s.strip())
-    if args.details and not args.no_quality:
-        for s in seeds:
-            res, ms, _ = quality_one(args.scale, s)
-            print(f"seed {s}: full scan {ms:.0f} ms")
-            for code, v in res.items():
-                for m in v["missed"]:
-                    print(f"  MISSED {code}: {m}")
-                for f in v["false"]:
-                    print(f"  FALSE  {code}: {f}")
-    records = run(args.url, args.scale, seeds, args.runs, quality=not args.no_quality)
+    records = run(args.url, args.scale, seeds, args.runs, quality=not args.no_quality, details=args.details)
     print(table(records))
 
 

@@ -21,8 +21,9 @@ import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
 from components.i18n import t
-from queries.db import get_engine
 from queries.admin import sign_in_user
+from components.router import ensure_frame
+from queries.db import get_engine
 from queries.users import demo_mode_marker, demo_users, unit_path, user_by_email
 from thuocdo.domain.access import ROLES, User
 from thuocdo.store.audit import log_access
@@ -40,7 +41,7 @@ def oidc_configured() -> bool:
 
 
 def auth_settings() -> dict:
-    """The ``[thuocdo_auth]`` secrets: claim names for role and unit."""
+    """The ``[thuocdo_auth]`` secrets: role_claim, unit_claim, role_source (see the README)."""
     try:
         return dict(st.secrets.get("thuocdo_auth", {}))
     except Exception:
@@ -119,8 +120,9 @@ def resolve_claims(claims: dict) -> tuple[User, str | None]:
     if source in ("auto", "users") and row is not None and row.get("role") in ROLES:
         if row["role"] in UNIT_ROLES and not row.get("unit_code"):
             return refused("unit role without unit")
-        return _user_from_row({**row, "name": row.get("name") or name, "unit_path": row.get("unit_path") or "/"},
-                              demo=False), None
+        return _user_from_row(
+            {**row, "name": row.get("name") or name, "unit_path": row.get("unit_path") or "/"}, demo=False
+        ), None
     return refused("no role")
 
 
@@ -177,7 +179,7 @@ def sign_in_screen(mode: str) -> None:
         st.info(t("auth.demo_no_users"))
         return
     for row in users.itertuples(index=False):
-        scope = row.unit_name if row.unit_name else t("auth.scope_city")
+        scope = row.unit_name if isinstance(row.unit_name, str) and row.unit_name else t("auth.scope_city")
         with st.container(border=True):
             left, right = st.columns([4, 1], vertical_alignment="center")
             left.markdown(f"**{t('role.' + row.role)}** — {row.name}")
@@ -220,6 +222,7 @@ def _log_once(user: User, action: str, target_type: str, target: str, detail: st
 
 def require_role(page_key: str) -> User:
     """Stop the page unless a signed-in user whose role may open ``page_key`` is here."""
+    ensure_frame()
     mode = auth_mode()
     if mode == "demo":
         demo_banner()

@@ -28,8 +28,16 @@ def change(now, before, kind: str) -> str | None:
     return sign + num(d, 1)
 
 
-def metric(container, label: str, now, before, kind: str = "percent", help: str | None = None,
-           inverse: bool = False, decimals: int = 1) -> None:
+def metric(
+    container,
+    label: str,
+    now,
+    before,
+    kind: str = "percent",
+    help: str | None = None,
+    inverse: bool = False,
+    decimals: int = 1,
+) -> None:
     """One st.metric: the value in the period and its change vs the comparison period."""
     if kind == "percent":
         value = pct(now, decimals)
@@ -38,8 +46,7 @@ def metric(container, label: str, now, before, kind: str = "percent", help: str 
     else:
         value = num(now, decimals)
     delta = change(now, before, kind)
-    container.metric(label, value, delta, delta_color="inverse" if inverse else "normal", help=help,
-                     border=True)
+    container.metric(label, value, delta, delta_color="inverse" if inverse else "normal", help=help, border=True)
 
 
 def status_badge(status: str) -> str:
@@ -52,8 +59,9 @@ def is_missing(x) -> bool:
     return _missing(x)
 
 
-def url_control(container, label: str, name: str, options: list[str], default: str, format_func,
-                key: str, kind: str = "segmented") -> str:
+def url_control(
+    container, label: str, name: str, options: list[str], default: str, format_func, key: str, kind: str = "segmented"
+) -> str:
     """A segmented control or select box whose value lives in the URL parameter ``name``.
 
     The URL is the source of truth (bookmarks, shared links, the back button): the
@@ -73,8 +81,9 @@ def url_control(container, label: str, name: str, options: list[str], default: s
             st.query_params[name] = chosen
 
     if kind == "segmented":
-        container.segmented_control(label, options, format_func=format_func, key=key, on_change=_write,
-                                    selection_mode="single")
+        container.segmented_control(
+            label, options, format_func=format_func, key=key, on_change=_write, selection_mode="single"
+        )
     else:
         container.selectbox(label, options, format_func=format_func, key=key, on_change=_write)
     return st.session_state.get(key) or default

@@ -39,7 +39,11 @@ def status_bar(df: pd.DataFrame, title: str, chosen: str | None = None) -> alt.C
         alt.Chart(data, title=title)
         .mark_bar(cursor="pointer")
         .encode(
-            y=alt.Y("label:N", sort=list(data.sort_values("status", key=lambda s: s.map(STATUS_ORDER.index))["label"]), title=None),
+            y=alt.Y(
+                "label:N",
+                sort=list(data.sort_values("status", key=lambda s: s.map(STATUS_ORDER.index))["label"]),
+                title=None,
+            ),
             x=alt.X("n:Q", title=None, axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("status:N", scale=_scale(STATUS_COLORS, order), legend=None),
             opacity=alt.condition("datum.chosen", alt.value(1.0), alt.value(0.35)),
@@ -60,7 +64,11 @@ def grade_bar(df: pd.DataFrame, title: str) -> alt.Chart:
             y=alt.Y("label:N", sort=list(df["label"]), title=None),
             x=alt.X("n:Q", title=None, axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color("grade:N", scale=_scale(GRADE_COLORS, order), legend=None),
-            tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("n:Q", title="#"), alt.Tooltip("share_text:N", title="%")],
+            tooltip=[
+                alt.Tooltip("label:N", title=" "),
+                alt.Tooltip("n:Q", title="#"),
+                alt.Tooltip("share_text:N", title="%"),
+            ],
         )
         .properties(height=150)
     )
@@ -104,8 +112,10 @@ def ranking_bar(df: pd.DataFrame, title: str, percent: bool) -> alt.Chart:
 def heatmap(df: pd.DataFrame, title: str, percent: bool, months: list[str]) -> alt.Chart:
     """Units x months (code, name, month, month_label, value, value_text); a click picks a cell."""
     pick = alt.selection_point(name=CELL_PICK, fields=["code", "month"], on="click")
-    scale = alt.Scale(scheme="redyellowgreen", domain=[0.4, 1.0], clamp=True) if percent else alt.Scale(
-        scheme="redyellowgreen", domain=[50, 100], clamp=True
+    scale = (
+        alt.Scale(scheme="redyellowgreen", domain=[0.4, 1.0], clamp=True)
+        if percent
+        else alt.Scale(scheme="redyellowgreen", domain=[50, 100], clamp=True)
     )
     names = list(dict.fromkeys(df["name"]))
     return (
@@ -134,10 +144,14 @@ def trend_lines(df: pd.DataFrame, title: str, percent: bool) -> alt.Chart:
         .encode(
             x=alt.X("month_date:T", title=None, axis=alt.Axis(format="%m/%Y", tickCount="month")),
             y=alt.Y("value:Q", title=None, axis=alt.Axis(format=".0%" if percent else ".0f")),
-            color=alt.Color("measure_label:N", title=None, scale=alt.Scale(range=PALETTE[1:]),
-                            legend=alt.Legend(orient="bottom")),
-            tooltip=[alt.Tooltip("measure_label:N", title=" "), alt.Tooltip("month_date:T", format="%m/%Y", title="  "),
-                     alt.Tooltip("value_text:N", title="=")],
+            color=alt.Color(
+                "measure_label:N", title=None, scale=alt.Scale(range=PALETTE[1:]), legend=alt.Legend(orient="bottom")
+            ),
+            tooltip=[
+                alt.Tooltip("measure_label:N", title=" "),
+                alt.Tooltip("month_date:T", format="%m/%Y", title="  "),
+                alt.Tooltip("value_text:N", title="="),
+            ],
         )
         .properties(height=240)
     )
@@ -147,14 +161,20 @@ def structure_chart(df: pd.DataFrame, title: str) -> alt.Chart:
     """Structural targets (label, value, threshold, met_label, value_text, threshold_text):
     a bar per target and a tick at its threshold."""
     data = df.assign(value=df["value"].fillna(0.0))
-    base = alt.Chart(data, title=title).encode(y=alt.Y("label:N", sort=list(data["label"]), title=None,
-                                                       axis=alt.Axis(labelLimit=320)))
-    tooltip = [alt.Tooltip("label:N", title=" "), alt.Tooltip("value_text:N", title="="),
-               alt.Tooltip("threshold_text:N", title="≥"), alt.Tooltip("met_label:N", title="  ")]
+    base = alt.Chart(data, title=title).encode(
+        y=alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=320))
+    )
+    tooltip = [
+        alt.Tooltip("label:N", title=" "),
+        alt.Tooltip("value_text:N", title="="),
+        alt.Tooltip("threshold_text:N", title="≥"),
+        alt.Tooltip("met_label:N", title="  "),
+    ]
     bars = base.mark_bar().encode(
         x=alt.X("value:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
-        color=alt.Color("met:N", scale=alt.Scale(domain=["yes", "no", "na"], range=["#2e7d32", "#b3261e", "#9e9e9e"]),
-                        legend=None),
+        color=alt.Color(
+            "met:N", scale=alt.Scale(domain=["yes", "no", "na"], range=["#2e7d32", "#b3261e", "#9e9e9e"]), legend=None
+        ),
         tooltip=tooltip,
     )
     ticks = base.mark_tick(color="#222", thickness=3, size=22).encode(x="threshold:Q", tooltip=tooltip)
@@ -170,14 +190,22 @@ def objective_chart(df: pd.DataFrame, title: str, chosen: str | None = None) -> 
     base = alt.Chart(data, title=title).encode(
         y=alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=360))
     )
-    tooltip = [alt.Tooltip("label:N", title=" "), alt.Tooltip("progress_text:N", title="%"),
-               alt.Tooltip("pace_text:N", title="÷"), alt.Tooltip("status_label:N", title="  ")]
-    bars = base.mark_bar(cursor="pointer").encode(
-        x=alt.X("progress:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
-        color=alt.Color("status:N", scale=_scale(STATUS_COLORS, order), legend=None),
-        opacity=alt.condition("datum.chosen", alt.value(1.0), alt.value(0.4)),
-        tooltip=tooltip,
-    ).add_params(pick)
+    tooltip = [
+        alt.Tooltip("label:N", title=" "),
+        alt.Tooltip("progress_text:N", title="%"),
+        alt.Tooltip("pace_text:N", title="÷"),
+        alt.Tooltip("status_label:N", title="  "),
+    ]
+    bars = (
+        base.mark_bar(cursor="pointer")
+        .encode(
+            x=alt.X("progress:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
+            color=alt.Color("status:N", scale=_scale(STATUS_COLORS, order), legend=None),
+            opacity=alt.condition("datum.chosen", alt.value(1.0), alt.value(0.4)),
+            tooltip=tooltip,
+        )
+        .add_params(pick)
+    )
     ticks = base.mark_tick(color="#222", thickness=2, size=22).encode(x="elapsed:Q", tooltip=tooltip)
     return alt.layer(bars, ticks).properties(height=max(90, 34 * len(data)))
 
@@ -191,23 +219,46 @@ def checkin_lines(df: pd.DataFrame, title: str) -> alt.Chart:
             x=alt.X("checked_at:T", title=None, axis=alt.Axis(format="%d/%m/%Y")),
             y=alt.Y("progress:Q", title=None, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
             color=alt.Color("label:N", title=None, legend=alt.Legend(orient="bottom", labelLimit=400)),
-            tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("checked_at:T", format="%d/%m/%Y", title="  "),
-                     alt.Tooltip("value_text:N", title="=")],
+            tooltip=[
+                alt.Tooltip("label:N", title=" "),
+                alt.Tooltip("checked_at:T", format="%d/%m/%Y", title="  "),
+                alt.Tooltip("value_text:N", title="="),
+            ],
         )
         .properties(height=220)
     )
 
 
+def spec(builder: str, data: pd.DataFrame, *args, arrow: bool = False) -> dict:
+    """The Vega-Lite spec of ``builder(data, *args)`` (build it inside a cached view: ~50 ms each).
+
+    With ``arrow`` the datasets are stored as the Arrow bytes Streamlit sends to the browser,
+    so that drawing a cached spec does not convert them again on every rerun.
+    """
+    out = getattr(sys.modules[__name__], builder)(data, *args).to_dict()
+    if arrow and "datasets" in out:
+        from streamlit import dataframe_util
+
+        out["datasets"] = {
+            name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows))
+            for name, rows in out["datasets"].items()
+        }
+    return out
+
+
+def render(container, chart_spec: dict, key: str | None = None, select: bool = False):
+    """Draw a spec from :func:`spec`; with ``select`` the click event is returned."""
+    if select:
+        return container.vega_lite_chart(chart_spec, on_select="rerun", key=key, theme=None, width="stretch")
+    container.vega_lite_chart(chart_spec, theme=None, width="stretch")
+    return None
+
+
 @st.cache_data(ttl=600, max_entries=512, show_spinner=False)
-def _spec(builder: str, data: pd.DataFrame, args: tuple) -> dict:
-    # Building and validating an Altair spec costs ~50 ms; the same rows give the same spec.
-    return getattr(sys.modules[__name__], builder)(data, *args).to_dict()
+def _cached_spec(builder: str, data: pd.DataFrame, args: tuple) -> dict:
+    return spec(builder, data, *args)
 
 
 def show(container, builder: str, data: pd.DataFrame, *args, key: str | None = None, select: bool = False):
-    """Draw ``builder(data, *args)`` in ``container``; with ``select`` the click event is returned."""
-    spec = _spec(builder, data, tuple(args))
-    if select:
-        return container.vega_lite_chart(spec, on_select="rerun", key=key, theme=None, width="stretch")
-    container.vega_lite_chart(spec, theme=None, width="stretch")
-    return None
+    """Build (cached by the rows) and draw ``builder(data, *args)``; with ``select`` return the event."""
+    return render(container, _cached_spec(builder, data, tuple(args)), key=key, select=select)

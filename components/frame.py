@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import streamlit as st
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from components import theme
 from components.auth import auth_mode, current_user, sign_out
 from components.filters import sidebar_filters
 from components.i18n import LANG_KEY, lang, t
+from queries.db import get_engine
 from thuocdo.domain.access import User
 from thuocdo.i18n import LANGS
 
@@ -44,3 +48,38 @@ def sidebar(user: User | None) -> None:
 
 def signed_in_user() -> User | None:
     return current_user()
+
+
+def probe_database() -> None:
+    """Raise the driver's error now when the database cannot be reached."""
+    with get_engine().connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def db_failure(exc: BaseException) -> bool:
+    """True when ``exc`` means the database is unreachable (then forget the dead pool).
+
+    Connection-level errors only: a bad SQL statement is a bug and must not hide behind
+    "the database is unavailable".
+    """
+    dead = (
+        isinstance(exc, (OperationalError, InterfaceError, PoolTimeoutError))
+        or type(exc) is DatabaseError  # SQLite: "file is not a database" (corrupt or foreign file)
+        or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
+    )
+    if dead:
+        _forget_engine()
+    return dead
+
+
+def _forget_engine() -> None:
+    # Drop pooled connections and the cached engine, so the next run connects afresh;
+    # cached "no demo marker" answers computed while the database was down go too.
+    from queries.users import demo_mode_marker
+
+    try:
+        get_engine().dispose()
+    except Exception:  # disposing a broken pool may itself fail; the cache is cleared anyway
+        pass
+    get_engine.clear()
+    demo_mode_marker.clear()

@@ -20,7 +20,9 @@ LEVEL_COLORS = {
 PCT = ".1%"
 
 
-def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame, p0: float, text: dict, select_name: str = "funnel_pick") -> alt.Chart:
+def funnel_chart(
+    points: pd.DataFrame, curves: pd.DataFrame, p0: float, text: dict, select_name: str = "funnel_pick"
+) -> alt.Chart:
     """Rate against number of ratings, with 95 % and 99.8 % control limits around ``p0``.
 
     ``points``: code, name, valid, rate, lo, hi, band, band_label. ``curves``: n, lo95,
@@ -29,7 +31,11 @@ def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame, p0: float, text: di
     pick = alt.selection_point(name=select_name, fields=["code"], on="click")
     x = alt.X("valid:Q", scale=alt.Scale(type="log"), title=text["x"])
     y_scale = alt.Scale(zero=False, domain=[_floor(points, None), 1.0], clamp=True)
-    long = curves.melt("n", var_name="limit", value_name="value") if not curves.empty else pd.DataFrame(columns=["n", "limit", "value"])
+    long = (
+        curves.melt("n", var_name="limit", value_name="value")
+        if not curves.empty
+        else pd.DataFrame(columns=["n", "limit", "value"])
+    )
     long["kind"] = long["limit"].map(lambda s: "998" if s.endswith("998") else "95")
     limits = (
         alt.Chart(long)
@@ -41,7 +47,11 @@ def funnel_chart(points: pd.DataFrame, curves: pd.DataFrame, p0: float, text: di
             strokeDash=alt.StrokeDash(
                 "kind:N",
                 scale=alt.Scale(domain=["95", "998"], range=[[5, 3], [1, 0]]),
-                legend=alt.Legend(title=text["limits"], labelLimit=320, labelExpr=f"datum.value == '95' ? '{_q(text['l95'])}' : '{_q(text['l998'])}'"),
+                legend=alt.Legend(
+                    title=text["limits"],
+                    labelLimit=320,
+                    labelExpr=f"datum.value == '95' ? '{_q(text['l95'])}' : '{_q(text['l998'])}'",
+                ),
             ),
             color=alt.value("#757575"),
         )
@@ -78,10 +88,12 @@ def heatmap_chart(df: pd.DataFrame, text: dict, order: list[str] | None = None) 
     ``df``: name, month_label, month, rate, valid, enough, rate_text.
     """
     data = df.assign(shown=df["rate"].where(df["enough"].astype(bool)))
-    height = max(120, 18 * max(1, data["name"].nunique()))
+    height = heatmap_height(data["name"].nunique()) - 90
     base = alt.Chart(data).encode(
         x=alt.X("month_label:O", title=text["x"], sort=alt.SortField("month")),
-        y=alt.Y("name:N", title=text["y"], sort=order or "ascending"),
+        y=alt.Y(
+            "name:N", title=text["y"], sort=order or "ascending", axis=alt.Axis(labelLimit=260, labelOverlap=False)
+        ),
         tooltip=[
             alt.Tooltip("name:N", title=text["y"]),
             alt.Tooltip("month_label:N", title=text["x"]),
@@ -92,11 +104,38 @@ def heatmap_chart(df: pd.DataFrame, text: dict, order: list[str] | None = None) 
     cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
         color=alt.condition(
             "isValid(datum.shown)",
-            alt.Color("shown:Q", title=text["rate"], scale=alt.Scale(scheme="redyellowgreen", domain=[0.6, 1.0], clamp=True), legend=alt.Legend(format="%")),
+            alt.Color(
+                "shown:Q",
+                title=text["rate"],
+                scale=alt.Scale(scheme="redyellowgreen", domain=[0.6, 1.0], clamp=True),
+                legend=alt.Legend(format="%"),
+            ),
             alt.value("#e0e0e0"),
         )
     )
     return cells.properties(height=height, title=text.get("title", ""))
+
+
+HOURS_HEIGHT = 330
+
+
+def interval_height(n_rows: int) -> int:
+    """Pixel height of an interval chart (36 px a row plus the axes)."""
+    return 90 + 36 * max(2, int(n_rows))
+
+
+def levels_height(n_rows: int) -> int:
+    """Pixel height of the level distribution (40 px a level plus the axes)."""
+    return 90 + 40 * max(4, int(n_rows))
+
+
+def heatmap_height(n_rows: int) -> int:
+    """Pixel height of the heatmap: 22 px a row plus the axes.
+
+    Discrete (band) charts are given this height in st.altair_chart too: left to
+    "content", Streamlit drew them squeezed and dropped axis labels.
+    """
+    return 90 + 22 * max(3, int(n_rows))
 
 
 def levels_chart(df: pd.DataFrame, text: dict) -> alt.Chart:
@@ -108,7 +147,7 @@ def levels_chart(df: pd.DataFrame, text: dict) -> alt.Chart:
         alt.Chart(df)
         .mark_bar()
         .encode(
-            y=alt.Y("label:N", sort=order, title=None),
+            y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
             x=alt.X("share:Q", axis=alt.Axis(format="%"), title=text["x"]),
             color=alt.Color("level:O", scale=alt.Scale(domain=list(range(1, scale + 1)), range=colors), legend=None),
             tooltip=[
@@ -117,7 +156,7 @@ def levels_chart(df: pd.DataFrame, text: dict) -> alt.Chart:
                 alt.Tooltip("share:Q", title=text["x"], format=PCT),
             ],
         )
-        .properties(height=34 * max(4, len(df)), title=text.get("title", ""))
+        .properties(height=levels_height(len(df)) - 90, title=text.get("title", ""))
     )
 
 
@@ -125,8 +164,10 @@ def trend_chart(df: pd.DataFrame, text: dict) -> alt.Chart:
     """Monthly rate with its 95 % Wilson band (``df``: month_label, month, rate, lo, hi, valid, dissatisfied)."""
     x = alt.X("month_label:O", sort=alt.SortField("month"), title=text["x"])
     y_scale = alt.Scale(zero=False, domain=[_floor(df, None), 1.0], clamp=True)
-    band = alt.Chart(df).mark_area(opacity=0.25, color=PALETTE[1]).encode(
-        x=x, y=alt.Y("lo:Q", scale=y_scale, axis=alt.Axis(format="%"), title=text["y"]), y2="hi:Q"
+    band = (
+        alt.Chart(df)
+        .mark_area(opacity=0.25, color=PALETTE[1])
+        .encode(x=x, y=alt.Y("lo:Q", scale=y_scale, axis=alt.Axis(format="%"), title=text["y"]), y2="hi:Q")
     )
     line = (
         alt.Chart(df)
@@ -155,7 +196,7 @@ def hours_chart(df: pd.DataFrame, text: dict) -> alt.Chart:
         .mark_rect(stroke="white", strokeWidth=1)
         .encode(
             x=alt.X("hour:O", title=text["x"]),
-            y=alt.Y("day_label:N", sort=days, title=text["y"]),
+            y=alt.Y("day_label:N", sort=days, title=text["y"], axis=alt.Axis(labelLimit=160)),
             color=alt.Color("n:Q", title=text["n"], scale=alt.Scale(scheme="blues")),
             tooltip=[
                 alt.Tooltip("day_label:N", title=text["y"]),
@@ -163,16 +204,18 @@ def hours_chart(df: pd.DataFrame, text: dict) -> alt.Chart:
                 alt.Tooltip("n:Q", title=text["n"], format=","),
             ],
         )
-        .properties(height=230, title=text.get("title", ""))
+        .properties(height=HOURS_HEIGHT - 90, title=text.get("title", ""))
     )
 
 
 def interval_chart(df: pd.DataFrame, text: dict) -> alt.Chart:
     """Rate with its 95 % interval per category (``df``: label, rate, lo, hi, valid), e.g. channels."""
-    y = alt.Y("label:N", title=None, sort=None)
+    y = alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=260))
     x_scale = alt.Scale(zero=False, domain=[_floor(df, None), 1.0], clamp=True)
-    bars = alt.Chart(df).mark_rule(strokeWidth=3, color="#90a4ae").encode(
-        y=y, x=alt.X("lo:Q", scale=x_scale, axis=alt.Axis(format="%"), title=text["x"]), x2="hi:Q"
+    bars = (
+        alt.Chart(df)
+        .mark_rule(strokeWidth=3, color="#90a4ae")
+        .encode(y=y, x=alt.X("lo:Q", scale=x_scale, axis=alt.Axis(format="%"), title=text["x"]), x2="hi:Q")
     )
     dots = (
         alt.Chart(df)
@@ -189,7 +232,7 @@ def interval_chart(df: pd.DataFrame, text: dict) -> alt.Chart:
             ],
         )
     )
-    return alt.layer(bars, dots).properties(height=40 * max(2, len(df)) + 30, title=text.get("title", ""))
+    return alt.layer(bars, dots).properties(height=interval_height(len(df)) - 90, title=text.get("title", ""))
 
 
 def _floor(points: pd.DataFrame, curves: pd.DataFrame | None) -> float:

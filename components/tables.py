@@ -28,12 +28,23 @@ def download_buttons(df: pd.DataFrame, name: str, key: str) -> None:
     """CSV and XLSX download buttons for ``df`` (file names ``<name>.csv`` / ``.xlsx``)."""
     c1, c2, _ = st.columns([1, 1, 4])
     # Callables: the files are built only when someone clicks, not on every rerun.
-    c1.download_button(t("dashboards.download_csv"), lambda: csv_bytes(df), f"{name}.csv", "text/csv",
-                       key=f"{key}_csv", icon=":material/download:", on_click="ignore")
+    c1.download_button(
+        t("dashboards.download_csv"),
+        lambda: csv_bytes(df),
+        f"{name}.csv",
+        "text/csv",
+        key=f"{key}_csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
     c2.download_button(
-        t("dashboards.download_xlsx"), lambda: xlsx_bytes(df), f"{name}.xlsx",
+        t("dashboards.download_xlsx"),
+        lambda: xlsx_bytes(df),
+        f"{name}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key=f"{key}_xlsx", icon=":material/download:", on_click="ignore",
+        key=f"{key}_xlsx",
+        icon=":material/download:",
+        on_click="ignore",
     )
 
 

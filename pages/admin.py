@@ -108,29 +108,47 @@ with tab_users:
     unit_names = dict(zip(units["code"], units["name"], strict=False))
     role_options = ["", *ROLES]
     with st.form(f"admin_user_form_{picked}", border=True):
-        email = st.text_input(t("admin.form.email"), value=current.get("email", ""), disabled=picked != NEW,
-                              max_chars=200, key=f"admin_email_{picked}")
-        name = st.text_input(t("admin.form.name"), value=current.get("name") or "", max_chars=200,
-                             key=f"admin_name_{picked}")
+        email = st.text_input(
+            t("admin.form.email"),
+            value=current.get("email", ""),
+            disabled=picked != NEW,
+            max_chars=200,
+            key=f"admin_email_{picked}",
+        )
+        name = st.text_input(
+            t("admin.form.name"), value=current.get("name") or "", max_chars=200, key=f"admin_name_{picked}"
+        )
         c1, c2 = st.columns(2)
         role = c1.selectbox(
-            t("admin.form.role"), role_options,
+            t("admin.form.role"),
+            role_options,
             index=role_options.index(current.get("role") or "") if (current.get("role") or "") in role_options else 0,
-            format_func=lambda r: role_label(r or None), key=f"admin_role_{picked}",
+            format_func=lambda r: role_label(r or None),
+            key=f"admin_role_{picked}",
         )
         unit_now = current.get("unit_code") or ""
         unit = c2.selectbox(
-            t("admin.form.unit"), unit_options,
+            t("admin.form.unit"),
+            unit_options,
             index=unit_options.index(unit_now) if unit_now in unit_options else 0,
-            format_func=lambda c: f"{unit_names[c]} ({c})" if c else t("admin.form.city"), key=f"admin_unit_{picked}",
+            format_func=lambda c: f"{unit_names[c]} ({c})" if c else t("admin.form.city"),
+            key=f"admin_unit_{picked}",
         )
-        active = st.checkbox(t("admin.form.active"), value=bool(current.get("active", True)), key=f"admin_active_{picked}")
+        active = st.checkbox(
+            t("admin.form.active"), value=bool(current.get("active", True)), key=f"admin_active_{picked}"
+        )
         submitted = st.form_submit_button(t("admin.form.save"), type="primary", icon=":material/save:")
     if submitted:
         try:
             result = save_user(
-                get_engine(), actor=user.email, email=email if picked == NEW else picked, name=name,
-                role=role or None, unit_code=unit or None, active=active, actor_scope=scope.unit_path,
+                get_engine(),
+                actor=user.email,
+                email=email if picked == NEW else picked,
+                name=name,
+                role=role or None,
+                unit_code=unit or None,
+                active=active,
+                actor_scope=scope.unit_path,
             )
         except UserError as err:
             st.error(t(err.key, **err.params))
@@ -144,8 +162,12 @@ with tab_users:
 # --- change history -------------------------------------------------------------------
 with tab_history:
     all_emails = people["email"].tolist() if not people.empty else []
-    only = st.selectbox(t("admin.history.filter"), ["", *all_emails],
-                        format_func=lambda e: e or t("admin.history.all"), key="admin_history_email")
+    only = st.selectbox(
+        t("admin.history.filter"),
+        ["", *all_emails],
+        format_func=lambda e: e or t("admin.history.all"),
+        key="admin_history_email",
+    )
     changes = q.user_changes(scope, only)
     if changes.empty:
         st.info(t("admin.history.empty"))
@@ -155,7 +177,9 @@ with tab_history:
                 t("admin.col.at"): pd.to_datetime(changes["at"]).dt.strftime("%d/%m/%Y %H:%M:%S"),
                 t("admin.col.actor"): changes["actor"],
                 t("admin.col.user"): changes["user_email"],
-                t("admin.col.change"): [describe(b, a) for b, a in zip(changes["before"], changes["after"], strict=True)],
+                t("admin.col.change"): [
+                    describe(b, a) for b, a in zip(changes["before"], changes["after"], strict=True)
+                ],
                 t("admin.col.before"): changes["before"].map(summary),
                 t("admin.col.after"): changes["after"].map(summary),
             }
@@ -172,14 +196,24 @@ with tab_log:
         actions = sorted(set(facets["action"].tolist())) if not facets.empty else []
         today = dt.date.today()
         c1, c2, c3 = st.columns([2, 2, 3])
-        actor = c1.selectbox(t("admin.log.actor"), ["", *actors], format_func=lambda a: a or t("admin.log.actor_all"),
-                             key="admin_log_actor")
+        actor = c1.selectbox(
+            t("admin.log.actor"),
+            ["", *actors],
+            format_func=lambda a: a or t("admin.log.actor_all"),
+            key="admin_log_actor",
+        )
         action = c2.selectbox(
-            t("admin.log.action"), ["", *actions], key="admin_log_action",
+            t("admin.log.action"),
+            ["", *actions],
+            key="admin_log_action",
             format_func=lambda a: t(f"admin.action.{a}") if a in ACTIONS else (a or t("admin.log.action_all")),
         )
-        dates = c3.date_input(t("admin.log.dates"), value=(today - dt.timedelta(days=30), today), format="DD/MM/YYYY",
-                              key="admin_log_dates")
+        dates = c3.date_input(
+            t("admin.log.dates"),
+            value=(today - dt.timedelta(days=30), today),
+            format="DD/MM/YYYY",
+            key="admin_log_dates",
+        )
         if not isinstance(dates, (tuple, list)) or len(dates) != 2:
             st.info(t("admin.log.bad_dates"))
         else:
@@ -207,11 +241,23 @@ with tab_log:
                 st.dataframe(out, hide_index=True, width="stretch", key="admin_log_table")
                 name = f"nhat-ky-truy-cap-{since:%Y%m%d}-{until:%Y%m%d}"
                 d1, d2, _ = st.columns([1, 1, 4])
-                d1.download_button(t("admin.download_csv"), csv_bytes(out), f"{name}.csv", "text/csv",
-                                   key="admin_log_csv", icon=":material/download:",
-                                   on_click=log_export, args=("access_log", "csv"))
+                d1.download_button(
+                    t("admin.download_csv"),
+                    csv_bytes(out),
+                    f"{name}.csv",
+                    "text/csv",
+                    key="admin_log_csv",
+                    icon=":material/download:",
+                    on_click=log_export,
+                    args=("access_log", "csv"),
+                )
                 d2.download_button(
-                    t("admin.download_xlsx"), xlsx_bytes(out, "access_log"), f"{name}.xlsx",
+                    t("admin.download_xlsx"),
+                    xlsx_bytes(out, "access_log"),
+                    f"{name}.xlsx",
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    key="admin_log_xlsx", icon=":material/download:", on_click=log_export, args=("access_log", "xlsx"),
+                    key="admin_log_xlsx",
+                    icon=":material/download:",
+                    on_click=log_export,
+                    args=("access_log", "xlsx"),
                 )

@@ -7,9 +7,8 @@ import streamlit as st
 from components.auth import refuse, require_role
 from components.filters import current_org, current_period
 from components.i18n import datetime as fmt_datetime
-from components.i18n import lang, num
+from components.i18n import lang, num, t
 from components.i18n import period as fmt_period
-from components.i18n import t
 from queries.db import get_engine
 from queries.present import last_snapshot_before, live_payload, scope_name, snapshot_list, snapshot_row
 from thuocdo.domain.access import Scope
@@ -66,8 +65,16 @@ else:
 
 st.title(t("present.title"))
 if snap:
-    st.caption(t("present.source.snapshot", id=snap["id"], title=snap["title"], at=fmt_datetime(snap["created_at"]),
-                 by=snap["created_by"] or "–", hash=digest))
+    st.caption(
+        t(
+            "present.source.snapshot",
+            id=snap["id"],
+            title=snap["title"],
+            at=fmt_datetime(snap["created_at"]),
+            by=snap["created_by"] or "–",
+            hash=digest,
+        )
+    )
 else:
     st.caption(t("present.source.live", period=fmt_period(period), hash=digest))
 
@@ -76,8 +83,13 @@ snaps = snapshot_list(scope)
 snap_ids = [None] + [int(i) for i in snaps["id"].tolist()]
 labels = {None: t("present.snapshot.live")}
 for r in snaps.itertuples(index=False):
-    labels[int(r.id)] = t("present.snapshot.option", id=r.id, title=r.title, period=fmt_period(Period.parse(r.period)),
-                          at=fmt_datetime(r.created_at))
+    labels[int(r.id)] = t(
+        "present.snapshot.option",
+        id=r.id,
+        title=r.title,
+        period=fmt_period(Period.parse(r.period)),
+        at=fmt_datetime(r.created_at),
+    )
 
 
 def _choose_snapshot(key: str) -> None:
@@ -101,25 +113,44 @@ c1.selectbox(
     args=(f"present_snapshot_pick_{current_id}",),
 )
 topics = c2.multiselect(
-    t("present.topics"), list(TOPICS), default=list(TOPICS), format_func=lambda tp: t(f"present.topic.{tp}"),
+    t("present.topics"),
+    list(TOPICS),
+    default=list(TOPICS),
+    format_func=lambda tp: t(f"present.topic.{tp}"),
     key="present_topics",
 )
 units = payload["units"]
 unit_options = list(payload["ranking"]) + sorted(c for c in units if c not in payload["ranking"])
 chosen_units = c3.multiselect(
-    t("present.units"), unit_options, default=list(payload["ranking"]), format_func=lambda c: units[c]["name"],
-    key=f"present_units_{digest[:10]}", disabled="units" not in topics,
+    t("present.units"),
+    unit_options,
+    default=list(payload["ranking"]),
+    format_func=lambda c: units[c]["name"],
+    key=f"present_units_{digest[:10]}",
+    disabled="units" not in topics,
 )
 
 if not snap:
     with st.popover(t("present.snapshot.create"), icon=":material/lock:"):
         st.caption(t("present.snapshot.create_help", period=fmt_period(period)))
-        title = st.text_input(t("present.snapshot.title"), value=t("present.snapshot.default_title", period=fmt_period(period)),
-                              max_chars=200, key="present_snapshot_title")
+        title = st.text_input(
+            t("present.snapshot.title"),
+            value=t("present.snapshot.default_title", period=fmt_period(period)),
+            max_chars=200,
+            key="present_snapshot_title",
+        )
         if st.button(t("present.snapshot.freeze"), type="primary", key="present_freeze"):
-            row = create_snapshot(get_engine(), scope, period, actor=user.email, title=title.strip() or None,
-                                  filters={"topics": topics, "units": chosen_units, "org": org["code"] if org else None})
-            log_access(get_engine(), user.email, user.role, "snapshot", "snapshot", str(row["id"]), detail=row["content_hash"])
+            row = create_snapshot(
+                get_engine(),
+                scope,
+                period,
+                actor=user.email,
+                title=title.strip() or None,
+                filters={"topics": topics, "units": chosen_units, "org": org["code"] if org else None},
+            )
+            log_access(
+                get_engine(), user.email, user.role, "snapshot", "snapshot", str(row["id"]), detail=row["content_hash"]
+            )
             snapshot_list.clear()
             last_snapshot_before.clear()
             st.query_params["snapshot"] = str(row["id"])
@@ -128,15 +159,26 @@ if not snap:
 
 base = last_snapshot_before(scope, current_id)
 show_changes = base is not None and st.toggle(t("present.changes.include"), value=False, key="present_changes_slide")
-deck = deck_from(payload, digest, snap, scope, scope_name(source_scope, L), topics, chosen_units, L,
-                 base if base is not None else None, title=True)
+deck = deck_from(
+    payload,
+    digest,
+    snap,
+    scope,
+    scope_name(source_scope, L),
+    topics,
+    chosen_units,
+    L,
+    base if base is not None else None,
+    title=True,
+)
 slides = deck.slides if show_changes else [s for s in deck.slides if s.key != "changes"]
 n = len(slides)
 
 
 def _metric(where, fig) -> None:
     delta = fig[2] if len(fig) > 2 and fig[2] else None
-    where.metric(fig[0], fig[1], delta)
+    flat = delta is not None and not delta.lstrip("+-").lstrip("0,.").strip(" điểm%pt")  # a zero change
+    where.metric(fig[0], fig[1], delta, delta_color="off" if flat else "normal", delta_arrow="off" if flat else "auto")
 
 
 def render_slide(slide) -> None:
@@ -176,9 +218,7 @@ def _go(step: int) -> None:
     st.query_params["slide"] = str((_slide_index() - 1 + step) % n + 1)
 
 
-tab_show, tab_changes, tab_export = st.tabs(
-    [t("present.tab.show"), t("present.tab.changes"), t("present.tab.export")]
-)
+tab_show, tab_changes, tab_export = st.tabs([t("present.tab.show"), t("present.tab.changes"), t("present.tab.export")])
 
 with tab_show:
     st.html(SLIDE_CSS)
@@ -188,8 +228,13 @@ with tab_show:
         t1, t2 = st.columns([1, 3])
         tv = t1.toggle(t("present.tv"), key="present_tv", help=t("present.tv_help"))
         if tv:
-            interval = t2.select_slider(t("present.tv_interval"), TV_INTERVALS, value=15,
-                                        format_func=lambda s: t("present.seconds", n=s), key="present_tv_interval")
+            interval = t2.select_slider(
+                t("present.tv_interval"),
+                TV_INTERVALS,
+                value=15,
+                format_func=lambda s: t("present.seconds", n=s),
+                key="present_tv_interval",
+            )
             started = st.session_state.setdefault("present_tv_started", time.time())
             first = _slide_index() - 1
 
@@ -205,10 +250,22 @@ with tab_show:
             idx = _slide_index() - 1
             render_slide(slides[idx])
             with st.container(horizontal=True, vertical_alignment="center"):
-                st.button(t("present.prev"), key="present_prev", on_click=_go, args=(-1,), shortcut="Left",
-                          icon=":material/arrow_back:")
-                st.button(t("present.next"), key="present_next", on_click=_go, args=(1,), shortcut="Right",
-                          icon=":material/arrow_forward:")
+                st.button(
+                    t("present.prev"),
+                    key="present_prev",
+                    on_click=_go,
+                    args=(-1,),
+                    shortcut="Left",
+                    icon=":material/arrow_back:",
+                )
+                st.button(
+                    t("present.next"),
+                    key="present_next",
+                    on_click=_go,
+                    args=(1,),
+                    shortcut="Right",
+                    icon=":material/arrow_forward:",
+                )
                 st.caption(t("present.position_keys", i=idx + 1, n=n))
 
 with tab_changes:
@@ -217,9 +274,17 @@ with tab_changes:
     else:
         ch = deck.changes
         st.subheader(t("present.changes.title"), anchor=False)
-        st.caption(t("present.changes.since", base=t("present.changes.base_label", id=base["id"],
-                                                           period=fmt_period(Period.parse(base["period"])),
-                                                           at=fmt_datetime(base["created_at"]))))
+        st.caption(
+            t(
+                "present.changes.since",
+                base=t(
+                    "present.changes.base_label",
+                    id=base["id"],
+                    period=fmt_period(Period.parse(base["period"])),
+                    at=fmt_datetime(base["created_at"]),
+                ),
+            )
+        )
         m = st.columns(4)
         for col, key in zip(m, ("moved_up", "moved_down", "new_warnings", "closed_warnings"), strict=True):
             col.metric(t(f"present.changes.{key}"), num(len(ch[key])))
@@ -251,16 +316,34 @@ with tab_export:
         return pdf.render(slides, deck.meta)
 
     d1, d2 = st.columns(2)
-    d1.download_button(t("present.export.pptx"), _pptx, f"{stem}.pptx", key="present_dl_pptx", icon=":material/slideshow:",
-                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", on_click="ignore")
-    d2.download_button(t("present.export.pdf"), _pdf, f"{stem}.pdf", key="present_dl_pdf", icon=":material/picture_as_pdf:",
-                       mime="application/pdf", on_click="ignore")
+    d1.download_button(
+        t("present.export.pptx"),
+        _pptx,
+        f"{stem}.pptx",
+        key="present_dl_pptx",
+        icon=":material/slideshow:",
+        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        on_click="ignore",
+    )
+    d2.download_button(
+        t("present.export.pdf"),
+        _pdf,
+        f"{stem}.pdf",
+        key="present_dl_pdf",
+        icon=":material/picture_as_pdf:",
+        mime="application/pdf",
+        on_click="ignore",
+    )
 
     with_chart = [s for s in slides if s.chart is not None]
     with_table = [s for s in slides if s.table is not None]
     if with_chart:
-        pick = st.selectbox(t("present.export.chart"), range(len(with_chart)), format_func=lambda i: with_chart[i].title,
-                            key="present_pick_chart")
+        pick = st.selectbox(
+            t("present.export.chart"),
+            range(len(with_chart)),
+            format_func=lambda i: with_chart[i].title,
+            key="present_pick_chart",
+        )
         sc = with_chart[pick]
         stated = charts.with_statement(sc.chart, sc.title, [deck.meta.footer()])
         slug = sc.key.replace(":", "-").replace(".", "-").lower()
@@ -274,13 +357,31 @@ with tab_export:
             return charts.to_svg(stated, L)
 
         e1, e2 = st.columns(2)
-        e1.download_button(t("present.export.png"), _png, f"{stem}-{slug}.png", mime="image/png", key="present_dl_png",
-                           icon=":material/image:", on_click="ignore")
-        e2.download_button(t("present.export.svg"), _svg, f"{stem}-{slug}.svg", mime="image/svg+xml", key="present_dl_svg",
-                           icon=":material/image:", on_click="ignore")
+        e1.download_button(
+            t("present.export.png"),
+            _png,
+            f"{stem}-{slug}.png",
+            mime="image/png",
+            key="present_dl_png",
+            icon=":material/image:",
+            on_click="ignore",
+        )
+        e2.download_button(
+            t("present.export.svg"),
+            _svg,
+            f"{stem}-{slug}.svg",
+            mime="image/svg+xml",
+            key="present_dl_svg",
+            icon=":material/image:",
+            on_click="ignore",
+        )
     if with_table:
-        pick_t = st.selectbox(t("present.export.table"), range(len(with_table)), format_func=lambda i: with_table[i].title,
-                              key="present_pick_table")
+        pick_t = st.selectbox(
+            t("present.export.table"),
+            range(len(with_table)),
+            format_func=lambda i: with_table[i].title,
+            key="present_pick_table",
+        )
         st_ = with_table[pick_t]
         statement = [t("present.table.title", topic=st_.title), *deck.meta.lines()]
         slug_t = st_.key.replace(":", "-").replace(".", "-").lower()
@@ -294,9 +395,21 @@ with tab_export:
             return to_xlsx(st_.table, statement, t("present.table.sheet_data"), t("present.table.sheet_info"))
 
         f1, f2 = st.columns(2)
-        f1.download_button(t("present.export.csv"), _csv, f"{stem}-{slug_t}.csv", mime="text/csv", key="present_dl_csv",
-                           icon=":material/table:", on_click="ignore")
+        f1.download_button(
+            t("present.export.csv"),
+            _csv,
+            f"{stem}-{slug_t}.csv",
+            mime="text/csv",
+            key="present_dl_csv",
+            icon=":material/table:",
+            on_click="ignore",
+        )
         f2.download_button(
-            t("present.export.xlsx"), _xlsx, f"{stem}-{slug_t}.xlsx", key="present_dl_xlsx", icon=":material/table:",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore",
+            t("present.export.xlsx"),
+            _xlsx,
+            f"{stem}-{slug_t}.xlsx",
+            key="present_dl_xlsx",
+            icon=":material/table:",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            on_click="ignore",
         )

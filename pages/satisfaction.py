@@ -113,7 +113,14 @@ def signal_text(row) -> str:
     if row["signal"] == "off_hours":
         return t(key, value=pct(row["value"]), threshold=pct(row["threshold"], 0), n=num(row["n"]))
     if row["signal"] == "burst":
-        return t(key, channel=channel_label(row["channel"]), value=num(row["value"]), typical=num(row["threshold"] / thresholds["burst_factor"], 1))
+        return t(
+            key,
+            channel=channel_label(row["channel"]),
+            value=num(row["value"]),
+            typical=num(row["threshold"] / thresholds["burst_factor"], 1),
+        )
+    if row["signal"] == "unit_gap":
+        return t(key, value=num(row["value"]))
     return t(key, channel=channel_label(row["channel"]), value=num(row["value"]), span=num(row["threshold"]))
 
 
@@ -137,7 +144,9 @@ def summary_table(
         t("satisfaction.col.rank"): [str(int(r)) if pd.notna(r) else "—" for r in ranks],
         t(name_key): summary[name_col].tolist(),
         t("satisfaction.col.rate"): [pct(r) if e else not_enough for r, e in zip(summary["rate"], enough, strict=True)],
-        t("satisfaction.col.interval"): [range_text(lo, hi) for lo, hi in zip(summary["lo"], summary["hi"], strict=True)],
+        t("satisfaction.col.interval"): [
+            range_text(lo, hi) for lo, hi in zip(summary["lo"], summary["hi"], strict=True)
+        ],
         t("satisfaction.col.n"): [num(v) for v in summary["valid"]],
         t("satisfaction.col.dissatisfied"): [pct(v) for v in summary["dissatisfied"]],
     }
@@ -175,12 +184,19 @@ def trend_section(by_month: pd.DataFrame, title_key: str = "satisfaction.trend_t
     if by_month.empty:
         st.info(t("satisfaction.no_ratings"))
         return
-    data = by_month.assign(month_label=by_month["month"].map(fmt_month))
+    data = by_month.assign(month_label=by_month["month"].map(lambda m: f"{m % 100:02d}/{m // 100}"))
     st.altair_chart(
         charts.trend_chart(
             data,
-            {"title": t(title_key), "x": t("satisfaction.axis.month"), "y": t("satisfaction.rate"), "lo": t("satisfaction.lo"),
-             "hi": t("satisfaction.hi"), "n": t("satisfaction.count"), "dis": t("satisfaction.dissatisfied")},
+            {
+                "title": t(title_key),
+                "x": t("satisfaction.axis.month"),
+                "y": t("satisfaction.rate"),
+                "lo": t("satisfaction.lo"),
+                "hi": t("satisfaction.hi"),
+                "n": t("satisfaction.count"),
+                "dis": t("satisfaction.dissatisfied"),
+            },
         ),
         width="stretch",
     )
@@ -202,9 +218,17 @@ def levels_section(frame: pd.DataFrame) -> None:
         if len(scales) > 1:
             st.caption(t("satisfaction.scale_part", levels=int(scale), n=num(part["count"].sum())))
         st.altair_chart(
-            charts.levels_chart(part, {"title": t("satisfaction.levels_title"), "x": t("satisfaction.share"),
-                                       "level": t("satisfaction.level"), "n": t("satisfaction.count")}),
+            charts.levels_chart(
+                part,
+                {
+                    "title": t("satisfaction.levels_title"),
+                    "x": t("satisfaction.share"),
+                    "level": t("satisfaction.level"),
+                    "n": t("satisfaction.count"),
+                },
+            ),
             width="stretch",
+            height=charts.levels_height(len(part)),
         )
 
 
@@ -217,10 +241,19 @@ def channel_section(frame: pd.DataFrame) -> None:
     table = summary_table(q.rank(by_channel), "label", name_key="satisfaction.col.channel")
     st.dataframe(table, hide_index=True, width="stretch")
     st.altair_chart(
-        charts.interval_chart(by_channel, {"title": t("satisfaction.channel_title"), "x": t("satisfaction.rate"),
-                                           "label": t("satisfaction.col.channel"), "lo": t("satisfaction.lo"),
-                                           "hi": t("satisfaction.hi"), "n": t("satisfaction.count")}),
+        charts.interval_chart(
+            by_channel,
+            {
+                "title": t("satisfaction.channel_title"),
+                "x": t("satisfaction.rate"),
+                "label": t("satisfaction.col.channel"),
+                "lo": t("satisfaction.lo"),
+                "hi": t("satisfaction.hi"),
+                "n": t("satisfaction.count"),
+            },
+        ),
         width="stretch",
+        height=charts.interval_height(len(by_channel)),
     )
 
 
@@ -235,13 +268,23 @@ def services_section(scope: Scope) -> None:
     ranked = worst[worst["enough"].astype(bool)].head(10)
     if not ranked.empty:
         st.altair_chart(
-            charts.interval_chart(ranked.assign(label=ranked["service_name"]),
-                                  {"title": t("satisfaction.services_title"), "x": t("satisfaction.rate"),
-                                   "label": t("satisfaction.col.service"), "lo": t("satisfaction.lo"),
-                                   "hi": t("satisfaction.hi"), "n": t("satisfaction.count")}),
+            charts.interval_chart(
+                ranked.assign(label=ranked["service_name"]),
+                {
+                    "title": t("satisfaction.services_title"),
+                    "x": t("satisfaction.rate"),
+                    "label": t("satisfaction.col.service"),
+                    "lo": t("satisfaction.lo"),
+                    "hi": t("satisfaction.hi"),
+                    "n": t("satisfaction.count"),
+                },
+            ),
             width="stretch",
+            height=charts.interval_height(len(ranked)),
         )
-    st.dataframe(summary_table(worst, "service_name", name_key="satisfaction.col.service"), hide_index=True, width="stretch")
+    st.dataframe(
+        summary_table(worst, "service_name", name_key="satisfaction.col.service"), hide_index=True, width="stretch"
+    )
 
 
 def hours_section(scope: Scope) -> None:
@@ -251,9 +294,17 @@ def hours_section(scope: Scope) -> None:
         return
     hrs = hrs.assign(day_label=hrs["dow"].map(lambda d: t(f"satisfaction.dow.{int(d)}")))
     st.altair_chart(
-        charts.hours_chart(hrs, {"title": t("satisfaction.hours_title"), "x": t("satisfaction.axis.hour"),
-                                 "y": t("satisfaction.axis.dow"), "n": t("satisfaction.count")}),
+        charts.hours_chart(
+            hrs,
+            {
+                "title": t("satisfaction.hours_title"),
+                "x": t("satisfaction.axis.hour"),
+                "y": t("satisfaction.axis.dow"),
+                "n": t("satisfaction.count"),
+            },
+        ),
         width="stretch",
+        height=charts.HOURS_HEIGHT,
     )
     top = q.busiest(hrs)
     days = ", ".join(f"{t(f'satisfaction.dow.{d}')} ({pct(v / top['total'])})" for d, v in top["days"])
@@ -275,7 +326,12 @@ def signals_section(sig: pd.DataFrame, names: dict[int, str]) -> None:
         }
         for _, r in sig.iterrows()
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={t("satisfaction.col.detail"): st.column_config.TextColumn(width="large")},
+    )
 
 
 def heatmap_section(window_frame: pd.DataFrame, units: pd.DataFrame) -> None:
@@ -287,14 +343,25 @@ def heatmap_section(window_frame: pd.DataFrame, units: pd.DataFrame) -> None:
     cells = cells.assign(
         name=cells["unit_id"].map(names),
         month_label=cells["month"].map(lambda m: f"{m % 100:02d}/{m // 100}"),
-        rate_text=[pct(r) if e else t("satisfaction.not_enough") for r, e in zip(cells["rate"], cells["enough"], strict=True)],
+        rate_text=[
+            pct(r) if e else t("satisfaction.not_enough") for r, e in zip(cells["rate"], cells["enough"], strict=True)
+        ],
     )
     order = [names[i] for i in units["id"] if i in set(cells["unit_id"])]
     st.altair_chart(
-        charts.heatmap_chart(cells, {"title": t("satisfaction.heatmap_title"), "x": t("satisfaction.axis.month"),
-                                     "y": t("satisfaction.col.name"), "rate": t("satisfaction.rate"),
-                                     "n": t("satisfaction.count")}, order=order),
+        charts.heatmap_chart(
+            cells,
+            {
+                "title": t("satisfaction.heatmap_title"),
+                "x": t("satisfaction.axis.month"),
+                "y": t("satisfaction.col.name"),
+                "rate": t("satisfaction.rate"),
+                "n": t("satisfaction.count"),
+            },
+            order=order,
+        ),
         width="stretch",
+        height=charts.heatmap_height(len(order)),
     )
     st.caption(t("satisfaction.heatmap_note", min=num(min_n)))
 
@@ -329,11 +396,22 @@ def units_section(period_frame: pd.DataFrame, units: pd.DataFrame, sig: pd.DataF
         bands = {b: t(f"satisfaction.band.{b}") for b in charts.BAND_ORDER}
         event = st.altair_chart(
             charts.funnel_chart(
-                points, curves, p0,
-                {"title": t("satisfaction.funnel_title"), "x": t("satisfaction.count"), "y": t("satisfaction.rate"),
-                 "limits": t("satisfaction.limits"), "l95": t("satisfaction.limit95"), "l998": t("satisfaction.limit998"),
-                 "band": t("satisfaction.band_title"), "bands": bands, "name": t("satisfaction.col.name"),
-                 "lo": t("satisfaction.lo"), "hi": t("satisfaction.hi")},
+                points,
+                curves,
+                p0,
+                {
+                    "title": t("satisfaction.funnel_title"),
+                    "x": t("satisfaction.count"),
+                    "y": t("satisfaction.rate"),
+                    "limits": t("satisfaction.limits"),
+                    "l95": t("satisfaction.limit95"),
+                    "l998": t("satisfaction.limit998"),
+                    "band": t("satisfaction.band_title"),
+                    "bands": bands,
+                    "name": t("satisfaction.col.name"),
+                    "lo": t("satisfaction.lo"),
+                    "hi": t("satisfaction.hi"),
+                },
             ),
             width="stretch",
             on_select="rerun",
@@ -345,7 +423,9 @@ def units_section(period_frame: pd.DataFrame, units: pd.DataFrame, sig: pd.DataF
         st.caption(t("satisfaction.funnel_note", p0=pct(p0)))
 
 
-def raw_section(kind: str, subject_id: int, months_n: dict[int, int], default_month: int, unit_code: str, official_token: str | None) -> None:
+def raw_section(
+    kind: str, subject_id: int, months_n: dict[int, int], default_month: int, unit_code: str, official_token: str | None
+) -> None:
     """One page of the raw ratings of one unit or official in one month (state in the URL)."""
     if not months_n:
         st.info(t("satisfaction.no_ratings"))
@@ -354,7 +434,13 @@ def raw_section(kind: str, subject_id: int, months_n: dict[int, int], default_mo
     month = month_param(st.query_params.get("month")) or default_month
     if month not in months_n:
         month = months[0]
-    chosen = st.selectbox(t("satisfaction.raw_month"), months, index=months.index(month), format_func=fmt_month, key=f"raw_month_{kind}_{month}")
+    chosen = st.selectbox(
+        t("satisfaction.raw_month"),
+        months,
+        index=months.index(month),
+        format_func=fmt_month,
+        key=f"raw_month_{kind}_{month}",
+    )
     if chosen != month:
         go(unit=unit_code, official=official_token, month=ym(chosen))
     total = months_n[month]
@@ -372,14 +458,20 @@ def raw_section(kind: str, subject_id: int, months_n: dict[int, int], default_mo
             t("satisfaction.col.device"): df["device_id"].fillna("—"),
             t("satisfaction.col.service"): df["service_name"].fillna("—"),
             t("satisfaction.col.official"): df["official_name"].fillna("—"),
-            t("satisfaction.col.score"): [f"{s} · {level_label(sc, s)}" for s, sc in zip(df["score"], df["scale"], strict=True)],
+            t("satisfaction.col.score"): [
+                f"{s} · {level_label(sc, s)}" for s, sc in zip(df["score"], df["scale"], strict=True)
+            ],
         }
     )
+    if kind == "official":  # one official: the column would repeat the title
+        shown = shown.drop(columns=[t("satisfaction.col.official")])
     st.dataframe(shown, hide_index=True, width="stretch")
     pager = st.container(horizontal=True)
     if pager.button(t("satisfaction.prev_page"), disabled=page_no <= 1, key="raw_prev", icon=":material/chevron_left:"):
         go(unit=unit_code, official=official_token, month=ym(month), page=str(page_no - 1))
-    if pager.button(t("satisfaction.next_page"), disabled=page_no >= pages, key="raw_next", icon=":material/chevron_right:"):
+    if pager.button(
+        t("satisfaction.next_page"), disabled=page_no >= pages, key="raw_next", icon=":material/chevron_right:"
+    ):
         go(unit=unit_code, official=official_token, month=ym(month), page=str(page_no + 1))
 
 
@@ -427,9 +519,21 @@ unit_names = dict(zip(units["id"], units["name"], strict=True))
 
 if unit is not None:
     crumbs = st.container(horizontal=True)
-    crumbs.page_link(page("satisfaction"), label=t("satisfaction.crumb_all"), icon=":material/arrow_back:", query_params=keep_params(), width="content")
+    crumbs.page_link(
+        page("satisfaction"),
+        label=t("satisfaction.crumb_all"),
+        icon=":material/arrow_back:",
+        query_params=keep_params(),
+        width="content",
+    )
     if official is not None:
-        crumbs.page_link(page("satisfaction"), label=unit["name"], icon=":material/arrow_back:", query_params=keep_params(unit=unit["code"]), width="content")
+        crumbs.page_link(
+            page("satisfaction"),
+            label=unit["name"],
+            icon=":material/arrow_back:",
+            query_params=keep_params(unit=unit["code"]),
+            width="content",
+        )
 
 # --- one official ----------------------------------------------------------------------
 
@@ -479,7 +583,13 @@ if unit is not None:
 # Tabs keyed per view, so that a drill opens on its first tab (the officials of a unit).
 labels = [t(f"satisfaction.tab.{k}") for k in tab_keys]
 # Only the open tab runs (on_change="rerun"): a rerun builds one tab's charts, not seven.
-tabs = dict(zip(tab_keys, st.tabs(labels, default=labels[0], key=f"sat_tabs_{unit_code or 'all'}", on_change="rerun"), strict=True))
+tabs = dict(
+    zip(
+        tab_keys,
+        st.tabs(labels, default=labels[0], key=f"sat_tabs_{unit_code or 'all'}", on_change="rerun"),
+        strict=True,
+    )
+)
 
 if "officials" in tabs and tabs["officials"].open is not False:
     with tabs["officials"]:
@@ -493,7 +603,14 @@ if "officials" in tabs and tabs["officials"].open is not False:
             table = summary_table(ranked, "full_name", name_key="satisfaction.col.official")
             table.insert(2, t("satisfaction.col.unit"), ranked["unit_name"].tolist())
             officials_key = f"sat_officials_{unit_code}"
-            st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key=officials_key)
+            st.dataframe(
+                table,
+                hide_index=True,
+                width="stretch",
+                on_select="rerun",
+                selection_mode="single-row",
+                key=officials_key,
+            )
             picked = picked_row(officials_key)
             if picked is not None and picked < len(ranked):
                 go(unit=unit["code"], official=ranked.iloc[picked]["official_code"])

@@ -14,6 +14,7 @@ import streamlit as st
 
 from components.auth import refuse, require_role
 from components.filters import current_org, current_period
+from components.i18n import date as fmt_date
 from components.i18n import datetime as fmt_datetime
 from components.i18n import lang, num, pct, t
 from components.i18n import month as fmt_month
@@ -83,21 +84,31 @@ def chart_text() -> dict:
     }
 
 
-def fmt_value(v):
+def fmt_value(key: str, v):
+    """One evidence figure, formatted by what its name says it is."""
     if v is None or (isinstance(v, float) and v != v):
         return "–"
+    if isinstance(v, list):
+        return ", ".join(fmt_value(key, x) for x in v)
     if isinstance(v, bool):
         return t("warnings.yes") if v else t("warnings.no")
+    if key.endswith("months") or key.endswith("month"):
+        if isinstance(v, int) and 190001 <= v <= 299912:
+            return fmt_month(v)
+    if key in ("year", "years"):
+        return str(v)
+    if key.endswith("_date") or key.endswith("_day"):
+        return fmt_date(v)
+    if key in ("rate", "share", "baseline_rate", "drop", "unit_rate_without_official", "funnel_lower", "peer_decile"):
+        return pct(v)
     if isinstance(v, float):
         return num(v, 3 if abs(v) < 1 else 1)
     if isinstance(v, int):
         return num(v)
-    if isinstance(v, list):
-        return ", ".join(fmt_value(x) for x in v)
     if isinstance(v, str):
-        key = f"warnings.value.{v}"
-        text = t(key)
-        return v if text == key else text
+        label = f"warnings.value.{v}"
+        text = t(label)
+        return v if text == label else text
     return str(v)
 
 
@@ -196,7 +207,7 @@ def show_case(raw: str) -> None:
     shown = {k: v for k, v in values.items() if not k.endswith("_id") and k != "items"}
     if shown:
         st.dataframe(
-            pd.DataFrame({t("warnings.case.figure"): [t(f"warnings.col.{k}") for k in shown], t("warnings.case.value"): [fmt_value(v) for v in shown.values()]}),
+            pd.DataFrame({t("warnings.case.figure"): [t(f"warnings.col.{k}") for k in shown], t("warnings.case.value"): [fmt_value(k, v) for k, v in shown.items()]}),
             hide_index=True,
             width="stretch",
         )

@@ -45,16 +45,32 @@ def kpi_unit_month(scope: Scope, start: int, end: int) -> pd.DataFrame:
 def unit_kpis(scope: Scope, unit_id: int, start: int, end: int, spark_start: int) -> pd.DataFrame:
     """One unit's KPIs: latest target and actual in the period, completion, period mean, sparkline values."""
     df = read("kpi_unit_values", scope_path=scope.path_like, unit_id=unit_id, start=min(start, spark_start), end=end)
-    cols = ["kpi_id", "code", "name", "name_en", "unit_of_measure", "direction", "parent_code", "month",
-            "target", "actual", "completion", "completion_avg", "trend"]
+    cols = [
+        "kpi_id",
+        "code",
+        "name",
+        "name_en",
+        "unit_of_measure",
+        "direction",
+        "parent_code",
+        "month",
+        "target",
+        "actual",
+        "completion",
+        "completion_avg",
+        "trend",
+    ]
     if df.empty:
         return pd.DataFrame({c: [] for c in cols})
     df["completion"] = _completion(df)
     in_period = df[(df["month"] >= start) & (df["month"] <= end)]
     latest = in_period.sort_values("month").groupby("kpi_id", as_index=False).last()
     avg = in_period.groupby("kpi_id")["completion"].mean()
-    spark = df[df["month"] >= spark_start].sort_values("month").groupby("kpi_id")["actual"].apply(
-        lambda s: [None if pd.isna(v) else float(v) for v in s]
+    spark = (
+        df[df["month"] >= spark_start]
+        .sort_values("month")
+        .groupby("kpi_id")["actual"]
+        .apply(lambda s: [None if pd.isna(v) else float(v) for v in s])
     )
     latest["completion_avg"] = latest["kpi_id"].map(avg).astype(float)
     latest["trend"] = latest["kpi_id"].map(spark)

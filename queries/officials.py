@@ -34,7 +34,11 @@ def _json(value):
 def _ref(official: str | int) -> tuple[int, str]:
     """(id, code) bind values for a URL reference that is either a numeric id or a code."""
     text = str(official).strip()[:64]
-    return (int(text), text) if text.isdigit() else (-1, text)
+    # ASCII digits only ("²".isdigit() is true but int() refuses it), and an id must fit
+    # the database's 64-bit integer, else the driver raises instead of finding nothing.
+    if text.isascii() and text.isdigit() and int(text) < 2**63:
+        return int(text), text
+    return -1, text
 
 
 @st.cache_data(ttl=300, max_entries=2048, show_spinner=False)

@@ -94,8 +94,20 @@ def _valued(kr_all: pd.DataFrame, ci: pd.DataFrame, start: int, end: int, as_of:
     kr["pace"] = domain.pace(kr["progress"].to_numpy(dtype=float), kr["elapsed"].to_numpy(dtype=float))
     kr["status"] = domain.status(kr["pace"].to_numpy(dtype=float), t) if len(kr) else []
     meta = kr.drop_duplicates("objective_id")[
-        ["objective_id", "objective_code", "objective_title", "unit_id", "period_kind", "year", "quarter",
-         "start_date", "end_date", "objective_weight", "owner", "elapsed"]
+        [
+            "objective_id",
+            "objective_code",
+            "objective_title",
+            "unit_id",
+            "period_kind",
+            "year",
+            "quarter",
+            "start_date",
+            "end_date",
+            "objective_weight",
+            "owner",
+            "elapsed",
+        ]
     ]
     obj = domain.objective_progress(kr[["objective_id", "progress", "weight"]])
     obj = meta.merge(obj, on="objective_id", how="left").rename(columns={"objective_weight": "weight"})

@@ -25,8 +25,18 @@ from thuocdo.domain.structure import TARGETS, structure_targets
 MEASURES = ("okr", "kpi", "satisfaction", "evaluation")
 GRADES = ("excellent", "good", "completed", "not_completed")
 SEVERITIES = ("high", "medium", "low")
-FACT_COLUMNS = ["eval_n", "eval_sum", "n_excellent", "n_good", "n_completed", "n_not_completed",
-                "rating_n", "rating_sat", "kpi_n", "kpi_sum"]
+FACT_COLUMNS = [
+    "eval_n",
+    "eval_sum",
+    "n_excellent",
+    "n_good",
+    "n_completed",
+    "n_not_completed",
+    "rating_n",
+    "rating_sat",
+    "kpi_n",
+    "kpi_sum",
+]
 
 
 @st.cache_data(ttl=300, max_entries=512, show_spinner=False)
@@ -52,6 +62,7 @@ def unit_month_facts(scope: Scope, start: int, end: int) -> pd.DataFrame:
     return out[keys + FACT_COLUMNS].sort_values(keys).reset_index(drop=True)
 
 
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
 def tree(scope: Scope) -> pd.DataFrame:
     """Units of the scope as id, parent_id (None above the scope root), code, name, kind, level, path."""
     units = units_in_scope(scope)
@@ -63,6 +74,7 @@ def tree(scope: Scope) -> pd.DataFrame:
     return out
 
 
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
 def ranked_ids(scope: Scope) -> tuple[int, ...]:
     """The units a view ranks: the children of its single root, else its roots (or the lone root)."""
     t = tree(scope)
@@ -76,6 +88,7 @@ def ranked_ids(scope: Scope) -> tuple[int, ...]:
     return tuple(int(i) for i in roots["id"])
 
 
+@st.cache_data(ttl=300, max_entries=256, show_spinner=False)
 def _ancestor_pairs(scope: Scope, ids: tuple[int, ...] | None) -> pd.DataFrame:
     """(unit_id, group_id): every unit of the scope paired with each listed unit above or equal to it."""
     t = tree(scope)
@@ -105,9 +118,13 @@ def _okr_grouped(obj: pd.DataFrame, pairs: pd.DataFrame, by: list[str]) -> pd.Da
         key = key if isinstance(key, tuple) else (key,)
         w = g["weight"].astype(float).tolist()
         rows.append(
-            (*key, okr_domain.weighted_mean(g["progress"].tolist(), w),
-             okr_domain.weighted_mean(g["pace"].tolist(), w), len(g),
-             float(sum(wi for wi, p in zip(w, g["progress"].tolist(), strict=True) if wi > 0 and p == p)))
+            (
+                *key,
+                okr_domain.weighted_mean(g["progress"].tolist(), w),
+                okr_domain.weighted_mean(g["pace"].tolist(), w),
+                len(g),
+                float(sum(wi for wi, p in zip(w, g["progress"].tolist(), strict=True) if wi > 0 and p == p)),
+            )
         )
     return pd.DataFrame(rows, columns=cols)
 
@@ -167,6 +184,7 @@ def combine_groups(df: pd.DataFrame) -> pd.DataFrame:
     return g.drop(columns="_ow")
 
 
+@st.cache_data(ttl=300, max_entries=512, show_spinner=False)
 def summary(scope: Scope, start: int, end: int) -> dict:
     """The whole scope's okr, kpi, satisfaction, evaluation and grade counts over the period."""
     df = unit_measures(scope, start, end, None)
@@ -198,8 +216,10 @@ def structure(scope: Scope, as_of: dt.date, ids: tuple[int, ...] | None) -> pd.D
         officials = grouped.loc[grouped.index.repeat(grouped["n"].astype("int64"))].drop(columns="n")
         officials = officials.reset_index(drop=True)
     officials["is_leader"] = officials["is_leader"].astype(object).map(lambda v: bool(v) if v is not None else False)
-    officials["is_local"] = officials["is_local"].astype(object).map(
-        lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else bool(v)
+    officials["is_local"] = (
+        officials["is_local"]
+        .astype(object)
+        .map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else bool(v))
     )
     pairs = _ancestor_pairs(scope, ids)
     officials = officials.astype({"unit_id": "int64"}).merge(pairs, on="unit_id")

@@ -83,7 +83,9 @@ def parse_scale(value) -> dict:
             out["labels"]["*"] = {int(k): v for k, v in flat.items()}
         for lang_key, sub in labels.items():
             if isinstance(sub, dict):
-                out["labels"][str(lang_key)] = {int(k): v for k, v in sub.items() if str(k).isdigit() and isinstance(v, str)}
+                out["labels"][str(lang_key)] = {
+                    int(k): v for k, v in sub.items() if str(k).isdigit() and isinstance(v, str)
+                }
     return out
 
 
@@ -157,7 +159,9 @@ def officials(scope: Scope, start: int, end: int) -> pd.DataFrame:
 @st.cache_data(ttl=300, max_entries=256, show_spinner=False)
 def official_months(scope: Scope, official_id: int, start: int, end: int) -> pd.DataFrame:
     """Per month x scale counts of one official (ratings given in units of the scope)."""
-    df = read("satisfaction_official_months", scope_path=scope.path_like, official_id=int(official_id), start=start, end=end)
+    df = read(
+        "satisfaction_official_months", scope_path=scope.path_like, official_id=int(official_id), start=start, end=end
+    )
     return _ints(df, ["month", "scale", *LEVEL_COLS, "n"])
 
 
@@ -196,13 +200,17 @@ def find_official(scope: Scope, token: str, unit_scope: Scope | None = None) -> 
         df = unit_officials(unit_scope)
         hit = df[df["official_code"] == token]
     else:
-        df = _ints(read("satisfaction_official_by_code", scope_path=scope.path_like, code=token), ["official_id", "unit_id"])
+        df = _ints(
+            read("satisfaction_official_by_code", scope_path=scope.path_like, code=token), ["official_id", "unit_id"]
+        )
         hit = df
     return None if hit.empty else hit.iloc[0].to_dict()
 
 
 @st.cache_data(ttl=60, max_entries=128, show_spinner=False)
-def raw_ratings(scope: Scope, kind: str, subject_id: int, month: int, page: int = 0, size: int = RAW_PAGE_SIZE) -> pd.DataFrame:
+def raw_ratings(
+    scope: Scope, kind: str, subject_id: int, month: int, page: int = 0, size: int = RAW_PAGE_SIZE
+) -> pd.DataFrame:
     """One page of the raw ratings of one unit (``kind="unit"``) or official in one month."""
     if kind not in ("unit", "official"):
         raise ValueError(kind)
@@ -264,8 +272,12 @@ def summarise(df: pd.DataFrame, keys: list[str], min_n: int, extra: dict | None 
     if df.empty:
         return pd.DataFrame(columns=[*keys, *SUMMARY_COLS, *extra])
     satisfied, valid = _level_arrays(df)
-    values = {"satisfied": satisfied, "s1": df["s1"].to_numpy(dtype=np.int64), "valid": valid,
-              "n": df["n"].to_numpy(dtype=np.int64)}
+    values = {
+        "satisfied": satisfied,
+        "s1": df["s1"].to_numpy(dtype=np.int64),
+        "valid": valid,
+        "n": df["n"].to_numpy(dtype=np.int64),
+    }
     values.update({c: df[c].to_numpy() for c in extra})
     if keys:
         work = pd.DataFrame({**{k: df[k].to_numpy() for k in keys}, **values})
@@ -321,7 +333,11 @@ def funnel(summary: pd.DataFrame, p0: float | None = None) -> tuple[pd.DataFrame
     pts = summary[summary["valid"] > 0].copy()
     p0 = overall_rate(pts) if p0 is None else p0
     if pts.empty or p0 != p0:
-        return pts.assign(band=pd.Series(dtype="str")), pd.DataFrame(columns=["n", "lo95", "hi95", "lo998", "hi998"]), p0
+        return (
+            pts.assign(band=pd.Series(dtype="str")),
+            pd.DataFrame(columns=["n", "lo95", "hi95", "lo998", "hi998"]),
+            p0,
+        )
     n = pts["valid"].astype(float).to_numpy()
     lo95, hi95 = stats.funnel_limits(p0, n, z=stats.Z95)
     lo998, hi998 = stats.funnel_limits(p0, n, z=stats.Z998)
@@ -392,7 +408,8 @@ def quality_signals(
     >= burst_factor x the channel's mean ratings per device per office day), ``off_hours``
     (share outside Mon-Sat 07-18 > off_hours_share with >= off_hours_min_n ratings),
     ``channel_gap`` (no rating in a month through a channel that normally has them; see
-    GAP_*). ``df`` may reach back before ``months`` (the look-back for channel gaps).
+    GAP_*); ``unit_gap`` when such a unit has no rating at all that month (``value`` =
+    the number of channels that went silent). ``df`` may reach back before ``months`` (the look-back for channel gaps).
     ``data_months`` are months in which the scope has data at all (a month with no data
     anywhere is not yet loaded, not a gap); default: months present in ``df``.
     """
@@ -407,12 +424,30 @@ def quality_signals(
     per_um = summarise(in_period, ["unit_id", "month"], 1, extra={"n_off_hours": "sum"})
     for row in per_um.itertuples(index=False):
         if row.valid >= th["near_all_min_n"] and row.rate >= th["near_all_rate"]:
-            out.append({"unit_id": row.unit_id, "month": row.month, "channel": None, "signal": "near_all",
-                        "value": row.rate, "threshold": th["near_all_rate"], "n": row.valid})
+            out.append(
+                {
+                    "unit_id": row.unit_id,
+                    "month": row.month,
+                    "channel": None,
+                    "signal": "near_all",
+                    "value": row.rate,
+                    "threshold": th["near_all_rate"],
+                    "n": row.valid,
+                }
+            )
         share = row.n_off_hours / row.n if row.n else 0.0
         if row.n >= th["off_hours_min_n"] and share > th["off_hours_share"]:
-            out.append({"unit_id": row.unit_id, "month": row.month, "channel": None, "signal": "off_hours",
-                        "value": share, "threshold": th["off_hours_share"], "n": row.n})
+            out.append(
+                {
+                    "unit_id": row.unit_id,
+                    "month": row.month,
+                    "channel": None,
+                    "signal": "off_hours",
+                    "value": share,
+                    "threshold": th["off_hours_share"],
+                    "n": row.n,
+                }
+            )
 
     per_umc = in_period.groupby(["unit_id", "month", "channel"], as_index=False).agg(
         n=("n", "sum"), n_devices=("n_devices", "max"), max_device_day=("max_device_day", "max")
@@ -422,14 +457,25 @@ def quality_signals(
             continue
         mean_day = row.n / (row.n_devices * working_days(row.month))
         if row.max_device_day >= th["burst_factor"] * mean_day:
-            out.append({"unit_id": row.unit_id, "month": row.month, "channel": row.channel, "signal": "burst",
-                        "value": float(row.max_device_day), "threshold": th["burst_factor"] * mean_day, "n": row.n})
+            out.append(
+                {
+                    "unit_id": row.unit_id,
+                    "month": row.month,
+                    "channel": row.channel,
+                    "signal": "burst",
+                    "value": float(row.max_device_day),
+                    "threshold": th["burst_factor"] * mean_day,
+                    "n": row.n,
+                }
+            )
 
     known = sorted(set(int(m) for m in (data_months if data_months is not None else df["month"].unique())))
     if known:
         last = max(months[-1] if months else known[-1], known[-1])
         window = [m for m in months_between(add_months(months[0], -GAP_LOOKBACK), last) if m in set(known)]
-        active = df[df["n"] > 0].groupby(["unit_id", "channel"])["month"].apply(lambda s: sorted(set(int(m) for m in s)))
+        active = (
+            df[df["n"] > 0].groupby(["unit_id", "channel"])["month"].apply(lambda s: sorted(set(int(m) for m in s)))
+        )
         for (unit_id, channel), rated in active.items():
             rated_in_window = [m for m in rated if m in window]
             if not rated_in_window:
@@ -440,9 +486,29 @@ def quality_signals(
                 continue
             for m in months:
                 if m in set(window) and m > first and m not in rated:
-                    out.append({"unit_id": unit_id, "month": m, "channel": channel, "signal": "channel_gap",
-                                "value": float(len(rated_in_window)), "threshold": float(len(span)), "n": 0})
+                    out.append(
+                        {
+                            "unit_id": unit_id,
+                            "month": m,
+                            "channel": channel,
+                            "signal": "channel_gap",
+                            "value": float(len(rated_in_window)),
+                            "threshold": float(len(span)),
+                            "n": 0,
+                        }
+                    )
     res = pd.DataFrame(out, columns=cols)
+    # A unit with no rating at all in a month shows one "no ratings" signal, not a gap per channel.
+    gaps = res[res["signal"] == "channel_gap"]
+    if not gaps.empty:
+        rated = set(
+            zip(in_period.loc[in_period["n"] > 0, "unit_id"], in_period.loc[in_period["n"] > 0, "month"], strict=True)
+        )
+        silent = gaps[[(u, m) not in rated for u, m in zip(gaps["unit_id"], gaps["month"], strict=True)]]
+        if not silent.empty:
+            whole = silent.groupby(["unit_id", "month"], as_index=False).agg(value=("channel", "size"))
+            whole = whole.assign(channel=None, signal="unit_gap", threshold=np.nan, n=0)[cols]
+            res = pd.concat([res.drop(index=silent.index), whole], ignore_index=True)
     if not res.empty:
         res = res.sort_values(["unit_id", "month", "signal"]).reset_index(drop=True)
     return res

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import fixture_dashboards, fixture_data
@@ -13,8 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EMAIL = {role: email for email, _n, role, _u in fixture_data.USERS}
 
 
-@pytest.fixture
-def dash_db(sqlite_engine, sqlite_url, monkeypatch):
+def prepare(sqlite_engine, sqlite_url, monkeypatch):
+    """Fill the test database with the dashboard fixture and point the app at it."""
     fixture_dashboards.build(sqlite_engine)
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     monkeypatch.delenv("THUOCDO_ENV", raising=False)

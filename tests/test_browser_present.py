@@ -24,6 +24,7 @@ def wait_title(page, text: str) -> None:
         "([sel, text]) => { const h = document.querySelector(sel + ' h2'); return h && h.innerText.trim() === text; }",
         arg=[SLIDE, text],
     )
+    wait_app_idle(page)  # the rest of the slide (chart, position) renders after its title
 
 
 def test_presenter_freezes_and_moves_by_keyboard(sqlite_engine, sqlite_url, chromium_path):
@@ -51,7 +52,7 @@ def test_presenter_freezes_and_moves_by_keyboard(sqlite_engine, sqlite_url, chro
         page.keyboard.press("ArrowRight")
         wait_title(page, "Tổng quan")
         assert "slide=2" in page.url
-        assert "Trang 2/9" in page.inner_text("body")
+        page.get_by_text("Trang 2/9", exact=False).wait_for()
         page.wait_for_selector(f'{SLIDE} [data-testid="stVegaLiteChart"] svg')
         shot(page, "present-overview")
 
@@ -63,7 +64,7 @@ def test_presenter_freezes_and_moves_by_keyboard(sqlite_engine, sqlite_url, chro
         wait_title(page, "Thước Đo — Báo cáo Tháng 10/2026")
         page.keyboard.press("ArrowLeft")  # wraps round to the last slide
         wait_title(page, "Phường Hoàn Kiếm")
-        assert "Trang 9/9" in page.inner_text("body")
+        page.get_by_text("Trang 9/9", exact=False).wait_for()
         body = page.inner_text("body")
         assert "ảnh chụp số liệu #1" in body.lower()
         shot(page, "present-unit")

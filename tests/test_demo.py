@@ -77,7 +77,14 @@ def test_unit_file_has_the_126_communes_of_ha_noi_with_its_source():
     assert len({r["name"] for r in rows}) == len(rows)
     assert len({r["gso_code"] for r in wards + communes}) == 126
     names_ = {r["name"] for r in rows}
-    for must in ("Phường Hoàn Kiếm", "Phường Văn Miếu - Quốc Tử Giám", "Xã Sóc Sơn", "Sở Nội vụ", "Ủy ban Kiểm tra Thành ủy", "Thanh tra Thành phố"):
+    for must in (
+        "Phường Hoàn Kiếm",
+        "Phường Văn Miếu - Quốc Tử Giám",
+        "Xã Sóc Sơn",
+        "Sở Nội vụ",
+        "Ủy ban Kiểm tra Thành ủy",
+        "Thanh tra Thành phố",
+    ):
         assert must in names_
     assert [r["kind"] for r in rows].count("city") == 1
     readme = (ref.DATA / "README.md").read_text(encoding="utf-8")
@@ -142,7 +149,10 @@ def test_bulk_rollups_equal_the_generic_refresh(engine):
     seed(engine, "tiny", 42)
 
     def dump(conn):
-        return {t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))] for t in s.ROLLUP_TABLES}
+        return {
+            t.name: [tuple(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns))]
+            for t in s.ROLLUP_TABLES
+        }
 
     with engine.connect() as conn:
         before = dump(conn)
@@ -160,7 +170,9 @@ def test_postgresql_sequences_continue_after_the_explicit_ids(pg_engine):
     with pg_engine.begin() as conn:
         top = conn.execute(select(func.max(s.users.c.id))).scalar_one()
         new = conn.execute(
-            insert(s.users).values(email="moi@thuocdo.vn", name="Người mới", role="leader", active=True, is_demo=False).returning(s.users.c.id)
+            insert(s.users)
+            .values(email="moi@thuocdo.vn", name="Người mới", role="leader", active=True, is_demo=False)
+            .returning(s.users.c.id)
         ).scalar_one()
     assert new == top + 1
 
@@ -218,7 +230,9 @@ def test_cli_prints_one_json_object_and_refuses_without_force(tmp_path, monkeypa
 
 def test_structure_of_the_cadre_corps_is_realistic_and_varied(small):
     engine, result, demo = small
-    o = read(engine, s.officials).merge(read(engine, s.units)[["id", "kind"]].rename(columns={"id": "unit_id"}), on="unit_id")
+    o = read(engine, s.officials).merge(
+        read(engine, s.units)[["id", "kind"]].rename(columns={"id": "unit_id"}), on="unit_id"
+    )
     assert len(o) == 600 and result["counts"]["units"] == 16
     age = (pd.Timestamp(AS_OF) - pd.to_datetime(o["birth_date"])).dt.days / 365.25
     assert 0.30 <= (o["gender"] == "F").mean() <= 0.45
@@ -266,7 +280,9 @@ def test_monthly_evaluations_follow_the_policies(small):
     assert e["task_points"].between(0, 70).all()
     total = e["general_points"] + e["task_points"] + e["bonus_points"].fillna(0)
     assert (total == e["final_score"]).all()
-    band = pd.cut(e["final_score"], [-1, 50, 70, 90, 101], right=False, labels=["not_completed", "completed", "good", "excellent"]).astype(str)
+    band = pd.cut(
+        e["final_score"], [-1, 50, 70, 90, 101], right=False, labels=["not_completed", "completed", "good", "excellent"]
+    ).astype(str)
     expected = band.where(~e["disciplined"], "not_completed")
     assert (expected == e["grade"]).all()
     share = e["grade"].value_counts(normalize=True)
@@ -305,7 +321,11 @@ def test_satisfaction_is_mostly_80_to_95_percent_with_spread(small):
             .where(s.officials.c.unit_id != s.ratings.c.unit_id)
         ).scalar_one()
         assert wrong == 0
-        desks = set(conn.execute(select(s.officials.c.task_group).where(s.officials.c.id.in_(select(s.ratings.c.official_id).distinct()))).scalars())
+        desks = set(
+            conn.execute(
+                select(s.officials.c.task_group).where(s.officials.c.id.in_(select(s.ratings.c.official_id).distinct()))
+            ).scalars()
+        )
     assert desks <= {"Trung tâm Phục vụ hành chính công", "Bộ phận Một cửa", "Bộ phận tiếp công dân"}
 
 
@@ -313,12 +333,21 @@ def test_kpi_catalogue_and_the_766_index(small):
     engine, _result, _demo = small
     k = read(engine, s.kpis).set_index("code")
     comps = ["766.CKMB", "766.TDGQ", "766.CLGQ", "766.TTTT", "766.MDHL", "766.MDSH"]
-    assert k.loc[comps, "max_value"].to_dict() == {"766.CKMB": 20, "766.TDGQ": 20, "766.CLGQ": 10, "766.TTTT": 10, "766.MDHL": 18, "766.MDSH": 22}
+    assert k.loc[comps, "max_value"].to_dict() == {
+        "766.CKMB": 20,
+        "766.TDGQ": 20,
+        "766.CLGQ": 10,
+        "766.TTTT": 10,
+        "766.MDHL": 18,
+        "766.MDSH": 22,
+    }
     assert k.loc[comps, "max_value"].sum() == 100 == k.loc["766.TONG_SCORE", "max_value"]
     assert (k.loc[comps, "parent_code"] == "766.TONG_SCORE").all()
     assert k.loc["KPI.DONTHU_TON", "direction"] == "down" and k["name_en"].notna().all()
     assert "Tỷ lệ hồ sơ giải quyết đúng hạn" in set(k["name"])
-    v = read(engine, s.kpi_values).merge(read(engine, s.kpis)[["id", "code"]].rename(columns={"id": "kpi_id"}), on="kpi_id")
+    v = read(engine, s.kpi_values).merge(
+        read(engine, s.kpis)[["id", "code"]].rename(columns={"id": "kpi_id"}), on="kpi_id"
+    )
     wide = v[v["code"].str.startswith("766.")].pivot_table(index=["unit_id", "month"], columns="code", values="actual")
     assert ((wide[comps].sum(axis=1) - wide["766.TONG_SCORE"]).abs() < 0.011).all()
     services = read(engine, s.services)
@@ -327,7 +356,11 @@ def test_kpi_catalogue_and_the_766_index(small):
 
 def test_the_five_demo_users(small):
     engine, _result, _demo = small
-    u = read(engine, s.users).merge(read(engine, s.units)[["id", "name"]].rename(columns={"id": "unit_id", "name": "unit"}), on="unit_id", how="left")
+    u = read(engine, s.users).merge(
+        read(engine, s.units)[["id", "name"]].rename(columns={"id": "unit_id", "name": "unit"}),
+        on="unit_id",
+        how="left",
+    )
     roles = dict(zip(u["email"], u["role"], strict=True))
     assert roles == {
         "lanhdao@thuocdo.demo": "leader",
@@ -349,7 +382,11 @@ def test_truth_is_written_and_covers_every_rule(small):
     engine, result, demo = small
     with engine.connect() as conn:
         in_meta = json.loads(get_meta(conn, "demo_truth"))
-        assert get_meta(conn, "demo") == "1" and get_meta(conn, "demo_scale") == "small" and get_meta(conn, "demo_seed") == "42"
+        assert (
+            get_meta(conn, "demo") == "1"
+            and get_meta(conn, "demo_scale") == "small"
+            and get_meta(conn, "demo_seed") == "42"
+        )
     in_file = json.loads(truth_path(engine).read_text(encoding="utf-8"))
     assert in_meta == in_file == demo.truth
     assert set(result["truth"]) == set(RULES)
@@ -378,7 +415,9 @@ def test_planted_patterns_are_detectable_and_the_background_is_quiet(small):
 
 def test_deterministic_rules_are_everything_in_the_data(small):
     engine, _result, demo = small
-    o = read(engine, s.officials).merge(read(engine, s.units)[["id", "sensitive"]].rename(columns={"id": "unit_id"}), on="unit_id")
+    o = read(engine, s.officials).merge(
+        read(engine, s.units)[["id", "sensitive"]].rename(columns={"id": "unit_id"}), on="unit_id"
+    )
     years = (pd.Timestamp(AS_OF) - pd.to_datetime(o["position_since"])).dt.days / 365.25
     due = set(o.loc[o["sensitive"] & (years >= 5), "code"])
     truth_due = {r["subject_code"] for r in demo.truth if r["rule"] == "rotation_due"}
@@ -388,7 +427,9 @@ def test_deterministic_rules_are_everything_in_the_data(small):
     nc = a[a["grade"] == "not_completed"]
     pairs = nc.merge(nc.assign(year=nc["year"] + 1), on=["official_id", "year"])
     codes = dict(zip(o["id"], o["code"], strict=True))
-    assert {codes[i] for i in pairs["official_id"]} == {r["subject_code"] for r in demo.truth if r["rule"] == "consecutive_not_completed"}
+    assert {codes[i] for i in pairs["official_id"]} == {
+        r["subject_code"] for r in demo.truth if r["rule"] == "consecutive_not_completed"
+    }
     assert quota_agreement(a, read(engine, s.units))
 
 

@@ -31,7 +31,10 @@ def test_chart_specs(payload):
     assert rows[0]["label"] == "88,0"
     okr = _data(charts.okr_chart(payload, "vi").to_dict())
     assert {r["name"]: r["status"] for r in okr} == {
-        "Sở Nội vụ": "Đúng tiến độ", "Phường Hoàn Kiếm": "Có nguy cơ", "Phường Ba Đình": "Chậm tiến độ"}
+        "Sở Nội vụ": "Đúng tiến độ",
+        "Phường Hoàn Kiếm": "Có nguy cơ",
+        "Phường Ba Đình": "Chậm tiến độ",
+    }
     warn = _data(charts.warnings_chart(payload, "en").to_dict())
     assert {(r["name"], r["severity"]) for r in warn} == {("Satisfaction drop", "High"), ("Rotation due", "Low")}
     empty = charts.okr_chart({"ranking": [], "units": {}}, "vi").to_dict()
@@ -39,8 +42,9 @@ def test_chart_specs(payload):
 
 
 def test_png_and_svg(payload):
-    chart = charts.with_statement(charts.trend_chart(payload["trend"], "vi"), "Tổng quan",
-                                  ["Kỳ: Tháng 10/2026 · SHA-256 0123456789ab"])
+    chart = charts.with_statement(
+        charts.trend_chart(payload["trend"], "vi"), "Tổng quan", ["Kỳ: Tháng 10/2026 · SHA-256 0123456789ab"]
+    )
     png = charts.to_png(chart, "vi", scale=1)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     svg = charts.to_svg(chart, "vi")

@@ -30,8 +30,19 @@ def test_cli_exports(sqlite_engine, sqlite_url, tmp_path, monkeypatch):
     assert rc == 0 and snap["period"] == "2026-10" and len(snap["content_hash"]) == 64
 
     out = tmp_path / "hoi-nghi.pptx"
-    rc, res = run("export", "deck", "--snapshot", str(snap["id"]), "--topics", "overview,units", "--units",
-                  "HN.SNV", "--out", str(out), "--json")
+    rc, res = run(
+        "export",
+        "deck",
+        "--snapshot",
+        str(snap["id"]),
+        "--topics",
+        "overview,units",
+        "--units",
+        "HN.SNV",
+        "--out",
+        str(out),
+        "--json",
+    )
     assert rc == 0 and res["content_hash"] == snap["content_hash"] and res["snapshot_id"] == snap["id"]
     prs = Presentation(str(out))
     assert [s.shapes.title.text for s in prs.slides] == ["Thước Đo — Báo cáo Tháng 10/2026", "Tổng quan", "Sở Nội vụ"]

@@ -41,8 +41,16 @@ def test_pdf_text_keeps_vietnamese(deck_pdf, tmp_path):
     deck, out = deck_pdf
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
     pages = text.split("\f")
-    for phrase in ("Thước Đo — Báo cáo Tháng 10/2026", "Mức độ hài lòng của người dân", "Tóm tắt cảnh báo sớm",
-                   "Phường Hoàn Kiếm", "Điểm bình quân", "Tỷ lệ hài lòng", "Cảnh báo đang mở", "Đúng tiến độ"):
+    for phrase in (
+        "Thước Đo — Báo cáo Tháng 10/2026",
+        "Mức độ hài lòng của người dân",
+        "Tóm tắt cảnh báo sớm",
+        "Phường Hoàn Kiếm",
+        "Điểm bình quân",
+        "Tỷ lệ hài lòng",
+        "Cảnh báo đang mở",
+        "Đúng tiến độ",
+    ):
         assert phrase in text, phrase
     assert deck.meta.content_hash in pages[0]  # the full hash on the title page
     for page in pages[:9]:

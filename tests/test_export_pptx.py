@@ -77,11 +77,20 @@ def test_pptx_reads_back(present_db):
 def test_pptx_from_a_snapshot_in_english_for_a_presenter(present_db):
     presenter = Scope("/", True)
     snap = create_snapshot(present_db, CITY, Period.month(202610), actor="lanhdao@thuocdo.demo")
-    deck = make_deck(present_db, presenter, snapshot_id=snap["id"], topics=["warnings", "units"],
-                     unit_codes=["HN.P.HOANKIEM"], lang="en")
+    deck = make_deck(
+        present_db,
+        presenter,
+        snapshot_id=snap["id"],
+        topics=["warnings", "units"],
+        unit_codes=["HN.P.HOANKIEM"],
+        lang="en",
+    )
     prs = Presentation(io.BytesIO(pptx.render(deck.slides, deck.meta)))
-    assert [s.shapes.title.text for s in prs.slides] == ["Thước Đo — Report, Oct 2026", "Early-warning summary",
-                                                         "Phường Hoàn Kiếm"]
+    assert [s.shapes.title.text for s in prs.slides] == [
+        "Thước Đo — Report, Oct 2026",
+        "Early-warning summary",
+        "Phường Hoàn Kiếm",
+    ]
     text = all_text(prs)
     assert f"Snapshot #{snap['id']}" in text and snap["content_hash"] in text
     assert "Individuals' names replaced by pseudonyms" in text

@@ -10,9 +10,13 @@ from openpyxl import load_workbook
 
 from thuocdo.export.tables import to_csv, to_xlsx
 
-STATEMENT = ["Thước Đo — Xếp hạng đơn vị", "Kỳ: Tháng 10/2026", "Mã băm nội dung SHA-256: " + "ab" * 32,
-             "Tạo lúc 16:00 23/11/2026"]
-EVIL = ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", "\t=HYPERLINK(\"http://x\")", "\r=1", "Phường Hoàn Kiếm"]
+STATEMENT = [
+    "Thước Đo — Xếp hạng đơn vị",
+    "Kỳ: Tháng 10/2026",
+    "Mã băm nội dung SHA-256: " + "ab" * 32,
+    "Tạo lúc 16:00 23/11/2026",
+]
+EVIL = ["=1+1", "+SUM(A1:A2)", "-2+3", "@cmd", '\t=HYPERLINK("http://x")', "\r=1", "Phường Hoàn Kiếm"]
 
 
 def frame() -> pd.DataFrame:

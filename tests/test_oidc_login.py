@@ -297,7 +297,7 @@ def auth_cookie(page) -> dict | None:
 def sign_in(page, base: str, issuer: str, account: str) -> None:
     t0 = time.time()
     page.goto(base + "/")
-    wait_app_idle(page)
+    wait_app_idle(page, timeout=90_000)
     page.get_by_role("button", name="Đăng nhập bằng tài khoản cơ quan").click()
     page.wait_for_url(issuer + "/interaction/**")
     page.fill('input[name="login"]', account)
@@ -306,12 +306,12 @@ def sign_in(page, base: str, issuer: str, account: str) -> None:
     page.wait_for_url(base + "/**")
     # Signed in (the sidebar's user box) or refused (the no-access page), then idle.
     page.wait_for_function(
-        "() => /Đang đăng nhập:|Không có quyền truy cập/.test(document.body.innerText)", timeout=30_000
+        "() => /Đang đăng nhập:|Không có quyền truy cập/.test(document.body.innerText)", timeout=90_000
     )
-    wait_app_idle(page)
+    wait_app_idle(page, timeout=90_000)
     if "Không có quyền truy cập" not in page.inner_text("body"):
         page.locator('[data-testid="stMetric"]').first.wait_for()
-        wait_app_idle(page)
+        wait_app_idle(page, timeout=90_000)
     print(f"sign-in {account}: {time.time() - t0:.1f} s")
 
 
@@ -343,8 +343,10 @@ def test_real_provider_journey(sqlite_engine, sqlite_url, chromium_path, tmp_pat
         chromium(chromium_path) as page,
     ):
         assert served == base
+        # The overview with cold caches on a shared 2-core machine can take a while.
+        page.set_default_timeout(90_000)
         page.goto(base + "/")
-        wait_app_idle(page)
+        wait_app_idle(page, timeout=90_000)
         page.get_by_role("button", name="Đăng nhập bằng tài khoản cơ quan").wait_for()
         body = page.inner_text("body")
         assert "Đăng nhập qua hệ thống định danh của cơ quan" in body
@@ -377,7 +379,7 @@ def test_real_provider_journey(sqlite_engine, sqlite_url, chromium_path, tmp_pat
             if account == "quantri":
                 page.goto(base + "/admin")
                 page.get_by_role("heading", name="Quản trị").wait_for()
-                wait_app_idle(page)
+                wait_app_idle(page, timeout=90_000)
                 assert "Thêm hoặc sửa người dùng" in page.inner_text("body")
                 shot(page, "oidc-admin")
             sign_out(page, base)
@@ -424,7 +426,7 @@ def test_real_provider_journey(sqlite_engine, sqlite_url, chromium_path, tmp_pat
             page.context.add_cookies([{**genuine, "value": value}])
             page.goto(base + "/admin")
             page.get_by_role("button", name="Đăng nhập bằng tài khoản cơ quan").wait_for()
-            wait_app_idle(page)
+            wait_app_idle(page, timeout=90_000)
             body = page.inner_text("body")
             assert "Thêm hoặc sửa người dùng" not in body and not page.locator('[data-testid="stMetric"]').count()
         shot(page, "oidc-tampered-cookie")

@@ -5,9 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import insert
 
-from tests.dash_apptest import dash_db, frame, metrics, open_page, texts  # noqa: F401 - fixture
+from tests.dash_apptest import frame, metrics, open_page, prepare, texts
 from thuocdo.domain.access import PAGE_ROLES, ROLES
 from thuocdo.store import schema as s
+
+
+@pytest.fixture
+def dash_db(sqlite_engine, sqlite_url, monkeypatch):
+    return prepare(sqlite_engine, sqlite_url, monkeypatch)
+
 
 PAGE = "pages/overview.py"
 

@@ -111,10 +111,24 @@ def test_what_changed_pseudonymises_for_presenters(present_app, role, shows_name
     create_snapshot(present_app, CITY, Period.month(202610), actor="lanhdao@thuocdo.demo")
     now = dt.datetime(2026, 11, 1)
     with present_app.begin() as conn:
-        conn.execute(insert(s.warnings).values(
-            id=20, rule_code="inflated_self_assessment", subject_type="official", subject_id=3, unit_id=4,
-            month=202610, severity="high", reason_key="x", reason_params={}, evidence={}, evidence_hash="h20",
-            status="new", created_at=now, updated_at=now))
+        conn.execute(
+            insert(s.warnings).values(
+                id=20,
+                rule_code="inflated_self_assessment",
+                subject_type="official",
+                subject_id=3,
+                unit_id=4,
+                month=202610,
+                severity="high",
+                reason_key="x",
+                reason_params={},
+                evidence={},
+                evidence_hash="h20",
+                status="new",
+                created_at=now,
+                updated_at=now,
+            )
+        )
     at = open_present(role, {"period": "2026-10"})
     assert not at.exception
     table = at.dataframe[0].value

@@ -95,8 +95,12 @@ def test_leader_sees_rates_counts_intervals_and_rankings(demo_db):
     assert "Đăng ký khai sinh" in body(open_tab(at, "sat_tabs_all", "Dịch vụ, thủ tục"))
     channels = table_with(open_tab(at, "sat_tabs_all", "Kênh đánh giá"), "Kênh")
     assert channels.iloc[0].to_dict() == {
-        "Hạng": "1", "Kênh": "Ki-ốt", "Tỷ lệ hài lòng": "95,0 %", "Khoảng tin cậy 95 %": "87,8 % – 98,0 %",
-        "Số lượt": "80", "Không hài lòng": "5,0 %",
+        "Hạng": "1",
+        "Kênh": "Ki-ốt",
+        "Tỷ lệ hài lòng": "95,0 %",
+        "Khoảng tin cậy 95 %": "87,8 % – 98,0 %",
+        "Số lượt": "80",
+        "Không hài lòng": "5,0 %",
     }
     assert "Ngày đông nhất" in body(open_tab(at, "sat_tabs_all", "Giờ và ngày"))
     assert "Không có tín hiệu bất thường" in body(open_tab(at, "sat_tabs_all", "Chất lượng dữ liệu"))

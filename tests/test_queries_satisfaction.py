@@ -362,3 +362,14 @@ def test_signals_from_real_rollups(db):
     burst = sig[(sig["unit_id"] == 4) & (sig["signal"] == "burst")].iloc[0]
     assert burst["value"] == 320 and burst["channel"] == "tablet"
     assert not math.isnan(burst["threshold"])
+
+
+def test_a_silent_unit_is_one_signal_not_one_per_channel():
+    months = [202606, 202607, 202608, 202609, 202610]
+    rows = []
+    for m in months:
+        rows.append({"unit_id": 2, "month": m, "channel": "kiosk", "n": 80})  # keeps the month "loaded"
+        if m != 202610:
+            rows += [{"unit_id": 1, "month": m, "channel": c, "n": 50} for c in ("kiosk", "sms", "online")]
+    sig = q.quality_signals(_frame(rows), [202610])
+    assert sig[["unit_id", "month", "signal", "value"]].values.tolist() == [[1, 202610, "unit_gap", 3.0]]

@@ -66,6 +66,9 @@ SCOPE_FREE: dict[str, str] = {
     "satisfaction.scale_config": "the satisfaction_scale setting, no unit facts",
     "satisfaction.min_count": "the satisfaction_min_n setting, no unit facts",
     "satisfaction.quality_thresholds": "the suspect_ratings rule configuration, no unit facts",
+    "warnings.assignees": "people who may act on warnings (a users lookup, no unit facts)",
+    "warnings.current_config": "the warning rule configuration, no unit facts",
+    "warnings.config_versions": "saved warning configurations, no unit facts",
     "admin.sign_in_user": "sign-in lookup of the signed-in person's own row",
 }
 DB_ACCESS = re.compile(r"\bread\(|get_engine\(|\.connect\(|\.begin\(|sql_text\(|\.execute\(")
@@ -88,6 +91,12 @@ RULES: dict[str, tuple] = {
     "from_month": (202608, None),
     "to_month": (202610, None),
     "month": (202610, None),
+    "month_from": (202608, None),
+    "month_to": (202610, None),
+    "period_key": ("2026-10", None),
+    "snap_id": (3, 2),
+    "snapshot_id": (3, 2),
+    "before_id": (999999, None),
     "months": ((202608, 202609, 202610), None),
     "period": (Period.parse("2026-08..2026-10"), None),
     "spark_start": (202608, None),
@@ -145,6 +154,7 @@ RULES: dict[str, tuple] = {
 # Overrides for one function where a name means something else there.
 RULES_FOR: dict[str, dict[str, tuple]] = {
     "satisfaction.raw_ratings": {"kind": ("official", None), "subject_id": (1, 3)},
+    "warnings.warnings_by_unit": {"recent": ((202609, 202610), None), "before": ((202608, 202608), None)},
 }
 
 # Exceptions that mean "refused" when an identifier points outside the scope.
@@ -351,6 +361,25 @@ def _enrich(engine) -> None:
                     warning_id=wid, at=now, actor="system", action="created", to_status="new"
                 )
             )
+        snaps = [
+            (1, "/", "HN"),
+            (2, "/1/4/", "HN.P.BADINH"),
+            (3, "/1/3/", "HN.P.HOANKIEM"),
+            (4, "/1/3/5/", "HN.P.HOANKIEM.MC"),
+        ]
+        for sid, path, code in snaps:
+            conn.execute(
+                insert(s.snapshots).values(
+                    id=sid,
+                    title=f"Ảnh chụp số liệu {sid}",
+                    period="2026-10",
+                    filters={"period": "2026-10", "scope_path": path, "pseudonymise": False},
+                    payload={"units": [{"code": code}]},
+                    content_hash=f"c{sid}",
+                    created_at=now,
+                    created_by="system",
+                )
+            )
         for oid, code, _n, _g, _u in fixture_data.OFFICIALS:
             conn.execute(
                 insert(s.access_log).values(
@@ -397,6 +426,7 @@ def _prune(engine) -> None:
         conn.execute(delete(s.position_history).where(s.position_history.c.official_id.in_(outside_officials)))
         conn.execute(delete(s.access_log).where(s.access_log.c.target.in_(outside_codes)))
         conn.execute(delete(s.officials).where(s.officials.c.id.in_(outside_officials)))
+        conn.execute(delete(s.snapshots).where(s.snapshots.c.id.in_([1, 2])))
         for table in s.ROLLUP_TABLES:
             conn.execute(delete(table))
         refresh_all(conn)
@@ -434,11 +464,13 @@ def _outside_markers(url: str) -> dict:
             .where(s.objectives.c.unit_id.not_in(INSIDE_UNITS))
         ).fetchall()
         devices = conn.execute(select(s.devices.c.code).where(s.devices.c.unit_id.not_in(INSIDE_UNITS))).fetchall()
+        snap_titles = conn.execute(select(s.snapshots.c.title).where(s.snapshots.c.id.in_([1, 2]))).fetchall()
     engine.dispose()
     exact = {u.code for u in outside_units} | {o.code for o in outside_officials}
     exact |= {o.code for o in objectives} | {k.code for k in krs} | {d.code for d in devices}
     names = {u.name for u in outside_units} | {o.full_name for o in outside_officials}
     names |= {o.title for o in objectives} | {o.owner for o in objectives} | {k.title for k in krs}
+    names |= {r.title for r in snap_titles}
     return {
         "exact": exact,
         "names": names,

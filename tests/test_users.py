@@ -130,3 +130,27 @@ def test_command_line_sets_and_lists_users(sqlite_engine, sqlite_url, monkeypatc
     with sqlite_engine.connect() as conn:
         actor = conn.execute(select(user_changes.c.actor)).scalar_one()
     assert actor.startswith("cli:")
+
+
+def test_admin_queries_read_users_and_history_in_scope(db, monkeypatch):
+    """queries/admin.py on both engines: scope filter, booleans, JSON before/after."""
+    from queries import admin as q
+    from thuocdo.domain.access import CITY, Scope
+
+    monkeypatch.setenv("DATABASE_URL", db.url.render_as_string(hide_password=False))
+    save_user(db, ADMIN, "ward@hanoi.test", "Phường", "unit_head", "HN.P.HOANKIEM.MC")
+    save_user(db, ADMIN, "ward@hanoi.test", "Phường", "unit_head", "HN.P.HOANKIEM")
+    save_user(db, ADMIN, "city@hanoi.test", "Thành phố", "leader", None, active=False)
+    everyone = q.users(CITY)
+    assert {"ward@hanoi.test", "city@hanoi.test"} <= set(everyone["email"])
+    assert not everyone.set_index("email").loc["city@hanoi.test", "active"]
+    ward = q.users(Scope("/1/3/"))
+    assert set(ward["email"]) == {"truongdonvi@thuocdo.demo", "ward@hanoi.test"}
+    history = q.user_changes(Scope("/1/3/"))
+    assert list(history["user_email"]) == ["ward@hanoi.test", "ward@hanoi.test"]
+    assert history.iloc[0]["before"]["unit_code"] == "HN.P.HOANKIEM.MC"
+    assert history.iloc[0]["after"]["unit_code"] == "HN.P.HOANKIEM"
+    assert history.iloc[1]["before"] is None
+    assert len(q.user_changes(CITY, "CITY@hanoi.test")) == 1
+    row = q.sign_in_user("City@Hanoi.test")
+    assert row["role"] == "leader" and row["active"] is False and row["unit_path"] is None

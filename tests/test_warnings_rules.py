@@ -56,8 +56,8 @@ def test_falling_results(engine):
     assert [r["month"] for r in f.evidence["rows"]] == ms[5:11]
     assert f.threshold == 10.0 and f.sample_size == 6
     assert f.severity == "medium"
-    # The short series (3 months) cannot be judged in any of its months.
-    assert res.insufficient >= 3
+    # Each 12-month series is testable from its 4th month; the short one (3 months) never.
+    assert (res.evaluated, res.insufficient) == (27, 12)
     # Without the noise guard the zig-zag official would have been flagged.
     loose = run(engine, "falling_results", params={"noise_z": 0})
     assert noisy in {sid for sid, _ in subjects(loose)}
@@ -164,6 +164,10 @@ def test_off_pace(engine):
     w.key_result(w.objective(behind, y0, y1), 0, 100, {dt.date(2026, 3, 31): 7.5, dt.date(2026, 6, 30): 15})
     w.key_result(w.objective(fine, y0, y1), 0, 100, {dt.date(2026, 3, 31): 25, dt.date(2026, 6, 30): 50})
     w.key_result(w.objective(early, y0, y1), 0, 100, {dt.date(2026, 6, 30): 10})  # one check-in
+    # A whole count: 5 of 17 at the end of April projects to 89 % of the target, but it may
+    # be a rounded 5.4 (which projects to 97 %): not a miss.
+    rounded = w.unit("ROUND")
+    w.key_result(w.objective(rounded, y0, y1), 0, 17, {dt.date(2026, 3, 31): 4, dt.date(2026, 4, 30): 5})
     k = w.kpi("K1")
     w.kpi_values(kpi_low, k, {m: (100.0, 70.0) for m in months(202604, 3)})
     w.kpi_values(kpi_ok, k, {m: (100.0, 98.0) for m in months(202604, 3)})
@@ -184,6 +188,10 @@ def test_off_pace(engine):
     assert by[kpi_low].reason_key == "warnings.reason.off_pace_kpi"
     assert by[kpi_low].evidence["values"]["items"][0]["projected_progress"] == pytest.approx(0.7)
     assert res.insufficient == 2  # EARLY (one check-in) and KSHORT (two months)
+    april = run(engine, "off_pace", at=[202604])
+    assert rounded not in {sid for sid, _ in subjects(april)}
+    strict = run(engine, "off_pace", at=[202604], params={"max_miss": 0.0})
+    assert rounded in {sid for sid, _ in subjects(strict)}
 
 
 # --- 6. rotation due ----------------------------------------------------------------------------
@@ -257,8 +265,19 @@ def test_grade_quota(engine):
     grades(within, 2026, {"good": 10, "excellent": 2})
     grades(a_over, 2025, {"good": 6, "excellent": 4})  # 3814: A at most 30 % of 10 graded
     grades(a_out, 2025, {"good": 6, "excellent": 4})  # outstanding unit: 40 %
+    # Decree 335 counts per task group: 2 "excellent" of 5 "good" in group A breaches it,
+    # though the unit as a whole (2 of 15) does not.
+    groups = w.unit("GROUPS")
+    for group, counts in (("A", {"good": 5, "excellent": 2}), ("B", {"good": 10})):
+        for grade, n in counts.items():
+            for _ in range(n):
+                w.annual(w.official(groups, task_group=group), groups, 2026, grade, "nd335")
     w.evaluations(w.official(within), within, {202512: 80})
     w.refresh()
+
+    per_group = run(engine, "grade_quota", at=[202612], params={"by_task_group": True})
+    assert (groups, 202612) in subjects(per_group)
+    assert {r["task_group"] for r in next(f for f in per_group.findings if f.subject_id == groups).evidence["rows"]} == {"A", "B"}
 
     res = run(engine, "grade_quota", at=[202512, 202612])
     assert subjects(res) == {(over, 202612), (a_over, 202512)}
@@ -268,7 +287,7 @@ def test_grade_quota(engine):
     assert by[over].evidence["rows"][0]["allowed"] == 2
     assert by[a_over].reason_key == "warnings.reason.grade_quota_graded"
     assert by[a_over].evidence["rows"][0]["allowed"] == 3
-    assert res.evaluated == 4
+    assert res.evaluated == 5
 
 
 # --- 9. suspect ratings -------------------------------------------------------------------------

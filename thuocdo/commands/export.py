@@ -1,8 +1,8 @@
 """``export``: the review-conference deck (PPTX / PDF), a frozen snapshot, a table (CSV / XLSX).
 
-    python -m thuocdo export deck [--period 2026-10 | --snapshot 3] --out hoi-nghi.pptx
-    python -m thuocdo export snapshot [--period 2026-10] [--title "Sơ kết quý III"]
-    python -m thuocdo export table ranking --out xep-hang.xlsx
+python -m thuocdo export deck [--period 2026-10 | --snapshot 3] --out hoi-nghi.pptx
+python -m thuocdo export snapshot [--period 2026-10] [--title "Sơ kết quý III"]
+python -m thuocdo export table ranking --out xep-hang.xlsx
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ def _period(text: str) -> Period:
     try:
         return Period.parse(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"kỳ không hợp lệ / invalid period: {text!r} (YYYY-MM, YYYY-Qn, YYYY)") from None
+        raise argparse.ArgumentTypeError(
+            f"kỳ không hợp lệ / invalid period: {text!r} (YYYY-MM, YYYY-Qn, YYYY)"
+        ) from None
 
 
 def _list(text: str) -> list[str]:
@@ -38,10 +40,18 @@ def _list(text: str) -> list[str]:
 
 
 def _common(p) -> None:
-    p.add_argument("--period", type=_period, default=None,
-                   help="kỳ, ví dụ 2026-10 hoặc 2026-Q3 (mặc định: tháng mới nhất có dữ liệu) / period")
-    p.add_argument("--unit", default=None, help="mã đơn vị gốc của phạm vi (mặc định: toàn thành phố) / scope root unit code")
-    p.add_argument("--pseudonymise", action="store_true", help="thay tên cá nhân bằng bí danh / pseudonymise individuals")
+    p.add_argument(
+        "--period",
+        type=_period,
+        default=None,
+        help="kỳ, ví dụ 2026-10 hoặc 2026-Q3 (mặc định: tháng mới nhất có dữ liệu) / period",
+    )
+    p.add_argument(
+        "--unit", default=None, help="mã đơn vị gốc của phạm vi (mặc định: toàn thành phố) / scope root unit code"
+    )
+    p.add_argument(
+        "--pseudonymise", action="store_true", help="thay tên cá nhân bằng bí danh / pseudonymise individuals"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -53,10 +63,12 @@ def register(sub) -> None:
     _common(d)
     d.add_argument("--snapshot", type=int, default=None, help="số ảnh chụp số liệu đã chốt / frozen snapshot id")
     d.add_argument("--out", required=True, type=Path, help="FILE.pptx hoặc FILE.pdf")
-    d.add_argument("--topics", type=_list, default=list(TOPICS), help="chủ đề, cách nhau bởi dấu phẩy: " + ",".join(TOPICS))
+    d.add_argument(
+        "--topics", type=_list, default=list(TOPICS), help="chủ đề, cách nhau bởi dấu phẩy: " + ",".join(TOPICS)
+    )
     d.add_argument("--units", type=_list, default=None, help="mã đơn vị có trang riêng (mặc định: các đơn vị xếp hạng)")
     d.add_argument("--lang", choices=LANGS, default="vi", help="ngôn ngữ / language (vi, en)")
-    d.add_argument("--changes", action="store_true", help="thêm trang \"thay đổi từ lần chốt trước\" / add what changed")
+    d.add_argument("--changes", action="store_true", help='thêm trang "thay đổi từ lần chốt trước" / add what changed')
     d.set_defaults(func=run_deck)
 
     s = inner.add_parser("snapshot", help="chốt số liệu của một kỳ / freeze a period's figures")
@@ -101,7 +113,9 @@ def run_deck(args) -> int:
         scope = _scope(engine, args)
         deck = make_deck(engine, scope, args.period, args.snapshot, args.topics, args.units, args.lang, args.changes)
         out = write_deck(deck, args.out)
-        log_access(engine, ACTOR, None, "export", "deck", deck.payload["period"], detail=f"{out.name} {deck.meta.content_hash}")
+        log_access(
+            engine, ACTOR, None, "export", "deck", deck.payload["period"], detail=f"{out.name} {deck.meta.content_hash}"
+        )
     except ReportError as err:
         return _fail(args, err)
     finally:
@@ -117,7 +131,11 @@ def run_deck(args) -> int:
         "titles": [s.title for s in deck.slides],
         "generated_at": deck.meta.generated_at.isoformat(),
     }
-    emit(args, payload, t("present.cli.deck_written", args.lang, out=out, n=len(deck.slides), hash=deck.meta.content_hash[:12]))
+    emit(
+        args,
+        payload,
+        t("present.cli.deck_written", args.lang, out=out, n=len(deck.slides), hash=deck.meta.content_hash[:12]),
+    )
     return 0
 
 
@@ -148,7 +166,11 @@ def run_snapshot(args) -> int:
         "created_at": row["created_at"].isoformat() if row["created_at"] else None,
         "created_by": row["created_by"],
     }
-    emit(args, payload, t("present.cli.snapshot_made", "vi", id=row["id"], period=row["period"], hash=row["content_hash"][:12]))
+    emit(
+        args,
+        payload,
+        t("present.cli.snapshot_made", "vi", id=row["id"], period=row["period"], hash=row["content_hash"][:12]),
+    )
     return 0
 
 
@@ -158,8 +180,9 @@ def run_table(args) -> int:
     engine = make_engine()
     try:
         scope = _scope(engine, args)
-        deck = make_deck(engine, scope, args.period, args.snapshot, ["overview"], [], args.lang,
-                         with_changes=args.topic == "changes")
+        deck = make_deck(
+            engine, scope, args.period, args.snapshot, ["overview"], [], args.lang, with_changes=args.topic == "changes"
+        )
         lang = args.lang
         if args.topic == "overview":
             df = trend_table(deck.payload["trend"], lang)
@@ -182,11 +205,16 @@ def run_table(args) -> int:
             raise ReportError("present.error.format", suffix=suffix or "–")
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_bytes(data)
-        log_access(engine, ACTOR, None, "export", "table", args.topic, detail=f"{args.out.name} {deck.meta.content_hash}")
+        log_access(
+            engine, ACTOR, None, "export", "table", args.topic, detail=f"{args.out.name} {deck.meta.content_hash}"
+        )
     except ReportError as err:
         return _fail(args, err)
     finally:
         engine.dispose()
-    emit(args, {"ok": True, "out": str(args.out), "rows": len(df), "content_hash": deck.meta.content_hash},
-         t("present.cli.table_written", args.lang, out=args.out, n=len(df)))
+    emit(
+        args,
+        {"ok": True, "out": str(args.out), "rows": len(df), "content_hash": deck.meta.content_hash},
+        t("present.cli.table_written", args.lang, out=args.out, n=len(df)),
+    )
     return 0

@@ -23,9 +23,16 @@ def register(sub) -> None:
         help="small (~16 đơn vị, 600 cán bộ, 150.000 lượt) | district (40, 6.000, 1,5 triệu) | city (170, 60.000, 20 triệu)",
     )
     p.add_argument("--seed", type=int, default=42, help="hạt giống ngẫu nhiên / random seed (default 42)")
-    p.add_argument("--ratings", type=int, default=None, help="số lượt đánh giá thay cho mặc định của quy mô / ratings count override")
+    p.add_argument(
+        "--ratings",
+        type=int,
+        default=None,
+        help="số lượt đánh giá thay cho mặc định của quy mô / ratings count override",
+    )
     p.add_argument("--force", action="store_true", help="xóa dữ liệu hiện có rồi nạp lại / empty the data tables first")
-    p.add_argument("--if-empty", action="store_true", help="chỉ nạp khi CSDL chưa có đơn vị nào / only when no unit exists")
+    p.add_argument(
+        "--if-empty", action="store_true", help="chỉ nạp khi CSDL chưa có đơn vị nào / only when no unit exists"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=run)
 
@@ -33,7 +40,8 @@ def register(sub) -> None:
 def run(args) -> int:
     engine = make_engine(database_url())
     safe_url = engine.url.render_as_string(hide_password=True)
-    verbose = not args.json and args.scale in ("district", "city")
+    # Progress goes to stderr (stdout keeps exactly one JSON object with --json).
+    verbose = args.scale in ("district", "city")
     try:
         result = seed(
             engine,
@@ -45,7 +53,11 @@ def run(args) -> int:
         )
     except SeedRefused as exc:
         if args.if_empty:
-            emit(args, {"database": safe_url, "seeded": False, "units": exc.units}, t("demo.cli.skipped", units=exc.units))
+            emit(
+                args,
+                {"database": safe_url, "seeded": False, "units": exc.units},
+                t("demo.cli.skipped", units=exc.units),
+            )
             return 0
         payload = {"database": safe_url, "seeded": False, "error": exc.key, "units": exc.units}
         emit(args, payload, t(exc.key, units=exc.units))

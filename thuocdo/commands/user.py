@@ -30,7 +30,9 @@ def register(sub) -> None:
     st.add_argument("--role", choices=ROLES, help="vai trò; bỏ trống = không có quyền / role; omit = no access")
     st.add_argument("--unit", help="mã đơn vị phạm vi; bỏ trống = toàn thành phố / scope unit code; omit = whole city")
     st.add_argument("--inactive", action="store_true", help="khóa tài khoản / lock the account")
-    st.add_argument("--actor", default=f"cli:{getpass.getuser()}", help="người thực hiện (ghi lịch sử) / who, for the history")
+    st.add_argument(
+        "--actor", default=f"cli:{getpass.getuser()}", help="người thực hiện (ghi lịch sử) / who, for the history"
+    )
     st.add_argument("--json", action="store_true", help="print one JSON object")
     st.set_defaults(func=run_set)
 
@@ -39,15 +41,24 @@ def run_list(args) -> int:
     engine = make_engine()
     with engine.connect() as conn:
         rows = conn.execute(
-            select(users.c.email, users.c.name, users.c.role, units.c.code.label("unit_code"), users.c.active,
-                   users.c.is_demo)
+            select(
+                users.c.email,
+                users.c.name,
+                users.c.role,
+                units.c.code.label("unit_code"),
+                users.c.active,
+                users.c.is_demo,
+            )
             .select_from(users.outerjoin(units, units.c.id == users.c.unit_id))
             .order_by(users.c.email)
         ).fetchall()
     engine.dispose()
     people = [{**r._asdict(), "active": bool(r.active), "is_demo": bool(r.is_demo)} for r in rows]
-    lines = [f"{p['email']}\t{p['role'] or '-'}\t{p['unit_code'] or 'toàn thành phố'}\t"
-             f"{'hoạt động' if p['active'] else 'đã khóa'}" for p in people]
+    lines = [
+        f"{p['email']}\t{p['role'] or '-'}\t{p['unit_code'] or 'toàn thành phố'}\t"
+        f"{'hoạt động' if p['active'] else 'đã khóa'}"
+        for p in people
+    ]
     emit(args, {"users": people}, "\n".join(lines) if lines else "Chưa có người dùng.")
     return 0
 
@@ -62,5 +73,9 @@ def run_set(args) -> int:
     finally:
         engine.dispose()
     verb = "Đã lưu" if result["changed"] else "Không có gì thay đổi"
-    emit(args, {"ok": True, **result}, f"{verb}: {result['after']['email']} ({result['after']['role'] or 'không có vai trò'})")
+    emit(
+        args,
+        {"ok": True, **result},
+        f"{verb}: {result['after']['email']} ({result['after']['role'] or 'không có vai trò'})",
+    )
     return 0

@@ -36,7 +36,13 @@ def shape_means(officials: pd.DataFrame, plan: Plan, scale: Scale, seed: int) ->
     mu = officials["mu"].to_numpy().copy()
     ids = officials["id"].to_numpy()
     unit = officials["unit_id"].to_numpy()
-    planted = set(plan.falling) | set(plan.inflated_gap) | set(plan.inflated_low) | set(plan.nc_discipline) | set(plan.nc_lowscore)
+    planted = (
+        set(plan.falling)
+        | set(plan.inflated_gap)
+        | set(plan.inflated_low)
+        | set(plan.nc_discipline)
+        | set(plan.nc_lowscore)
+    )
     pos = {int(o): i for i, o in enumerate(ids)}
     for o in plan.nc_lowscore:
         mu[pos[o]] = rng.uniform(40.0, 46.0)
@@ -53,9 +59,7 @@ def shape_means(officials: pd.DataFrame, plan: Plan, scale: Scale, seed: int) ->
         if u in quota:
             continue
         members = np.flatnonzero(unit == u)
-        sure = [
-            i for i in members if GOOD_LO <= mu[i] <= GOOD_HI and int(ids[i]) not in planted
-        ]
+        sure = [i for i in members if GOOD_LO <= mu[i] <= GOOD_HI and int(ids[i]) not in planted]
         counts = []
         for y in years:
             counts.append(sum(1 for i in sure if hire_year[i] <= y and y not in disc_years.get(int(ids[i]), ())))
@@ -67,10 +71,12 @@ def shape_means(officials: pd.DataFrame, plan: Plan, scale: Scale, seed: int) ->
     officials["mu"] = mu
 
 
-def build_evaluations(officials: pd.DataFrame, units: pd.DataFrame, plan: Plan, scale: Scale, seed: int) -> pd.DataFrame:
+def build_evaluations(
+    officials: pd.DataFrame, units: pd.DataFrame, plan: Plan, scale: Scale, seed: int
+) -> pd.DataFrame:
     rng = stream(seed, "evaluations", "monthly")
     months = np.array(scale.month_list)
-    T, O = len(months), len(officials)
+    T, n_off = len(months), len(officials)
     ids = officials["id"].to_numpy()
     unit = officials["unit_id"].to_numpy()
     mu = officials["mu"].to_numpy()
@@ -79,7 +85,7 @@ def build_evaluations(officials: pd.DataFrame, units: pd.DataFrame, plan: Plan, 
     for u, m in plan.missing:
         valid[unit == u, int(np.searchsorted(months, m))] = False
 
-    noise = np.clip(rng.normal(0.0, NOISE_SD, (O, T)), -NOISE_CLIP, NOISE_CLIP)
+    noise = np.clip(rng.normal(0.0, NOISE_SD, (n_off, T)), -NOISE_CLIP, NOISE_CLIP)
     final = half(np.clip(mu[:, None] + noise, 0.0, 100.0))
     pos = {int(o): i for i, o in enumerate(ids)}
     for o, a in plan.falling.items():
@@ -90,7 +96,7 @@ def build_evaluations(officials: pd.DataFrame, units: pd.DataFrame, plan: Plan, 
         final[i, a + 3 :] = half(np.clip(mu[i] - 10.0 + noise[i, a + 3 :], 0.0, 100.0))
 
     manager = final
-    gap = np.clip(rng.normal(2.5, 2.5, (O, T)), -5.0, 10.0)
+    gap = np.clip(rng.normal(2.5, 2.5, (n_off, T)), -5.0, 10.0)
     self_score = np.clip(half(manager + gap), 0.0, 100.0)
     # Officials rated by citizens never score themselves >= 90 in the background, so that
     # "high self-score with bottom-decile satisfaction" fires only where it was planted.
@@ -104,7 +110,7 @@ def build_evaluations(officials: pd.DataFrame, units: pd.DataFrame, plan: Plan, 
         want = np.maximum(92.0 + rng.uniform(0.0, 3.0, 3), manager[i, a : a + 3] + 2.0)
         self_score[i, a : a + 3] = np.minimum(100.0, half(want))
 
-    disciplined = np.zeros((O, T), dtype=bool)
+    disciplined = np.zeros((n_off, T), dtype=bool)
     for o, ms in plan.discipline.items():
         for m in ms:
             disciplined[pos[o], int(np.searchsorted(months, m))] = True
@@ -130,7 +136,9 @@ def build_evaluations(officials: pd.DataFrame, units: pd.DataFrame, plan: Plan, 
     late = rng.binomial(assigned, p_late)
     errors = rng.poisson(np.clip((78.0 - f) / 60.0, 0.01, 1.0))
     disc = disciplined[o_idx, t_idx]
-    grade = np.select([f >= 90, f >= 70, f >= 50], ["excellent", "good", "completed"], default="not_completed").astype(object)
+    grade = np.select([f >= 90, f >= 70, f >= 50], ["excellent", "good", "completed"], default="not_completed").astype(
+        object
+    )
     grade[disc] = "not_completed"
 
     evaluator = _evaluators(officials, units)
@@ -181,7 +189,10 @@ def _evaluators(officials: pd.DataFrame, units: pd.DataFrame) -> np.ndarray:
 def build_annual(evaluations: pd.DataFrame, scale: Scale) -> pd.DataFrame:
     """Annual grades under Hà Nội 3814 for each ended year (the domain's annual rule)."""
     years = annual_years(scale)
-    src = evaluations.loc[evaluations["month"] // 100 < (scale.month_list[-1] // 100), ["official_id", "unit_id", "month", "final_score", "grade", "disciplined"]]
+    src = evaluations.loc[
+        evaluations["month"] // 100 < (scale.month_list[-1] // 100),
+        ["official_id", "unit_id", "month", "final_score", "grade", "disciplined"],
+    ]
     g = HN3814.annual_grades(src)
     g = g[g["year"].isin(years) & g["grade"].notna()].sort_values(["official_id", "year"]).reset_index(drop=True)
     return pd.DataFrame(

@@ -14,7 +14,7 @@ import io
 import numpy as np
 import pandas as pd
 from psycopg import sql as pgsql
-from sqlalchemy import Boolean, Connection, Date, DateTime, Float, Integer, String, Table, delete, insert, text
+from sqlalchemy import Connection, Date, DateTime, Integer, String, Table, delete, insert, text
 
 from thuocdo.store import schema as s
 

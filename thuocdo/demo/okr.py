@@ -16,58 +16,88 @@ from thuocdo.demo.scales import AS_OF, Scale, stream
 # (title, unit of measure, baseline, target, direction, is a count).
 TEMPLATES: dict[str, tuple] = {
     "ward": (
-        ("Nâng cao chất lượng phục vụ người dân, doanh nghiệp", (
-            ("Tỷ lệ hồ sơ giải quyết đúng hạn", "%", 90.0, 99.0, "up", False),
-            ("Tỷ lệ hồ sơ trực tuyến toàn trình", "%", 40.0, 75.0, "up", False),
-            ("Tỷ lệ người dân hài lòng với dịch vụ hành chính", "%", 82.0, 92.0, "up", False),
-        )),
-        ("Đẩy mạnh chuyển đổi số, xây dựng chính quyền số", (
-            ("Tỷ lệ dữ liệu hộ tịch được số hóa", "%", 55.0, 100.0, "up", False),
-            ("Tỷ lệ hồ sơ thanh toán phí, lệ phí trực tuyến", "%", 25.0, 65.0, "up", False),
-            ("Số thủ tục hành chính được cắt giảm thời gian giải quyết", "thủ tục", 0.0, 20.0, "up", True),
-        )),
-        ("Giữ vững trật tự xây dựng, đô thị và môi trường", (
-            ("Số vụ vi phạm trật tự xây dựng tồn đọng", "vụ", 24.0, 3.0, "down", True),
-            ("Tỷ lệ tuyến phố, thôn đạt chuẩn văn minh đô thị", "%", 50.0, 80.0, "up", False),
-            ("Số điểm tập kết rác thải tự phát", "điểm", 30.0, 5.0, "down", True),
-        )),
-        ("Hoàn thành dự toán thu ngân sách và giải ngân vốn đầu tư công", (
-            ("Tỷ lệ thu ngân sách so với dự toán", "%", 0.0, 105.0, "up", False),
-            ("Tỷ lệ giải ngân vốn đầu tư công", "%", 0.0, 95.0, "up", False),
-            ("Số đơn thư khiếu nại, tố cáo tồn đọng", "đơn", 20.0, 2.0, "down", True),
-        )),
+        (
+            "Nâng cao chất lượng phục vụ người dân, doanh nghiệp",
+            (
+                ("Tỷ lệ hồ sơ giải quyết đúng hạn", "%", 90.0, 99.0, "up", False),
+                ("Tỷ lệ hồ sơ trực tuyến toàn trình", "%", 40.0, 75.0, "up", False),
+                ("Tỷ lệ người dân hài lòng với dịch vụ hành chính", "%", 82.0, 92.0, "up", False),
+            ),
+        ),
+        (
+            "Đẩy mạnh chuyển đổi số, xây dựng chính quyền số",
+            (
+                ("Tỷ lệ dữ liệu hộ tịch được số hóa", "%", 55.0, 100.0, "up", False),
+                ("Tỷ lệ hồ sơ thanh toán phí, lệ phí trực tuyến", "%", 25.0, 65.0, "up", False),
+                ("Số thủ tục hành chính được cắt giảm thời gian giải quyết", "thủ tục", 0.0, 20.0, "up", True),
+            ),
+        ),
+        (
+            "Giữ vững trật tự xây dựng, đô thị và môi trường",
+            (
+                ("Số vụ vi phạm trật tự xây dựng tồn đọng", "vụ", 24.0, 3.0, "down", True),
+                ("Tỷ lệ tuyến phố, thôn đạt chuẩn văn minh đô thị", "%", 50.0, 80.0, "up", False),
+                ("Số điểm tập kết rác thải tự phát", "điểm", 30.0, 5.0, "down", True),
+            ),
+        ),
+        (
+            "Hoàn thành dự toán thu ngân sách và giải ngân vốn đầu tư công",
+            (
+                ("Tỷ lệ thu ngân sách so với dự toán", "%", 0.0, 105.0, "up", False),
+                ("Tỷ lệ giải ngân vốn đầu tư công", "%", 0.0, 95.0, "up", False),
+                ("Số đơn thư khiếu nại, tố cáo tồn đọng", "đơn", 20.0, 2.0, "down", True),
+            ),
+        ),
     ),
     "dept": (
-        ("Cải cách hành chính, nâng cao chỉ số phục vụ người dân, doanh nghiệp", (
-            ("Tỷ lệ hồ sơ giải quyết đúng hạn", "%", 88.0, 99.0, "up", False),
-            ("Chỉ số phục vụ người dân, doanh nghiệp (Quyết định 766)", "điểm", 78.0, 90.0, "up", False),
-            ("Tỷ lệ thủ tục cung cấp dịch vụ công trực tuyến toàn trình", "%", 45.0, 85.0, "up", False),
-        )),
-        ("Hoàn thành các nhiệm vụ trọng tâm Thành phố giao", (
-            ("Tỷ lệ nhiệm vụ UBND Thành phố giao hoàn thành đúng hạn", "%", 85.0, 98.0, "up", False),
-            ("Số đề án, kế hoạch trình Thành phố", "đề án", 0.0, 12.0, "up", True),
-            ("Số văn bản quá hạn xử lý", "văn bản", 40.0, 5.0, "down", True),
-        )),
-        ("Nâng cao hiệu quả quản lý ngành, lĩnh vực", (
-            ("Tỷ lệ giải ngân vốn đầu tư công được giao", "%", 0.0, 95.0, "up", False),
-            ("Số cuộc thanh tra, kiểm tra chuyên ngành hoàn thành", "cuộc", 0.0, 24.0, "up", True),
-            ("Tỷ lệ kiến nghị sau thanh tra, kiểm tra được thực hiện", "%", 55.0, 90.0, "up", False),
-        )),
+        (
+            "Cải cách hành chính, nâng cao chỉ số phục vụ người dân, doanh nghiệp",
+            (
+                ("Tỷ lệ hồ sơ giải quyết đúng hạn", "%", 88.0, 99.0, "up", False),
+                ("Chỉ số phục vụ người dân, doanh nghiệp (Quyết định 766)", "điểm", 78.0, 90.0, "up", False),
+                ("Tỷ lệ thủ tục cung cấp dịch vụ công trực tuyến toàn trình", "%", 45.0, 85.0, "up", False),
+            ),
+        ),
+        (
+            "Hoàn thành các nhiệm vụ trọng tâm Thành phố giao",
+            (
+                ("Tỷ lệ nhiệm vụ UBND Thành phố giao hoàn thành đúng hạn", "%", 85.0, 98.0, "up", False),
+                ("Số đề án, kế hoạch trình Thành phố", "đề án", 0.0, 12.0, "up", True),
+                ("Số văn bản quá hạn xử lý", "văn bản", 40.0, 5.0, "down", True),
+            ),
+        ),
+        (
+            "Nâng cao hiệu quả quản lý ngành, lĩnh vực",
+            (
+                ("Tỷ lệ giải ngân vốn đầu tư công được giao", "%", 0.0, 95.0, "up", False),
+                ("Số cuộc thanh tra, kiểm tra chuyên ngành hoàn thành", "cuộc", 0.0, 24.0, "up", True),
+                ("Tỷ lệ kiến nghị sau thanh tra, kiểm tra được thực hiện", "%", 55.0, 90.0, "up", False),
+            ),
+        ),
     ),
     "party": (
-        ("Nâng cao chất lượng công tác tham mưu cho Ban Thường vụ Thành ủy", (
-            ("Tỷ lệ đề án, văn bản tham mưu hoàn thành đúng hạn", "%", 85.0, 100.0, "up", False),
-            ("Số chuyên đề nghiên cứu, tổng kết thực tiễn", "chuyên đề", 0.0, 12.0, "up", True),
-        )),
-        ("Xây dựng tổ chức cơ sở đảng và đội ngũ đảng viên", (
-            ("Số đảng viên mới được kết nạp", "người", 0.0, 60.0, "up", True),
-            ("Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên", "%", 75.0, 90.0, "up", False),
-        )),
-        ("Công tác kiểm tra, giám sát và giải quyết đơn thư", (
-            ("Tỷ lệ cuộc kiểm tra, giám sát hoàn thành theo kế hoạch", "%", 0.0, 100.0, "up", False),
-            ("Số đơn thư tồn đọng", "đơn", 25.0, 3.0, "down", True),
-            ("Tỷ lệ đơn thư được giải quyết trong thời hạn", "%", 80.0, 98.0, "up", False),
-        )),
+        (
+            "Nâng cao chất lượng công tác tham mưu cho Ban Thường vụ Thành ủy",
+            (
+                ("Tỷ lệ đề án, văn bản tham mưu hoàn thành đúng hạn", "%", 85.0, 100.0, "up", False),
+                ("Số chuyên đề nghiên cứu, tổng kết thực tiễn", "chuyên đề", 0.0, 12.0, "up", True),
+            ),
+        ),
+        (
+            "Xây dựng tổ chức cơ sở đảng và đội ngũ đảng viên",
+            (
+                ("Số đảng viên mới được kết nạp", "người", 0.0, 60.0, "up", True),
+                ("Tỷ lệ tổ chức cơ sở đảng hoàn thành tốt nhiệm vụ trở lên", "%", 75.0, 90.0, "up", False),
+            ),
+        ),
+        (
+            "Công tác kiểm tra, giám sát và giải quyết đơn thư",
+            (
+                ("Tỷ lệ cuộc kiểm tra, giám sát hoàn thành theo kế hoạch", "%", 0.0, 100.0, "up", False),
+                ("Số đơn thư tồn đọng", "đơn", 25.0, 3.0, "down", True),
+                ("Tỷ lệ đơn thư được giải quyết trong thời hạn", "%", 80.0, 98.0, "up", False),
+            ),
+        ),
     ),
 }
 
@@ -247,7 +277,9 @@ def build_kpi_values(units: pd.DataFrame, officials: pd.DataFrame, plan: Plan, s
                 elif kind == "cumulative":
                     target = round(target0 * mo / 12.0, 1)
                     f = level.setdefault((code, y), float(rng.uniform(0.97, 1.08)))
-                    actual = round(min(mx or 1e9, target * f * (1.0 + float(np.clip(rng.normal(0, 0.004), -0.01, 0.01)))), 1)
+                    actual = round(
+                        min(mx or 1e9, target * f * (1.0 + float(np.clip(rng.normal(0, 0.004), -0.01, 0.01)))), 1
+                    )
                 else:  # count
                     target = float(max(1, round(target0 * factor)))
                     if direction == "down":

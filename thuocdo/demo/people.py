@@ -16,7 +16,15 @@ REFORM_AGENCIES = np.datetime64("2025-03-01", "D")  # merged departments and par
 SENSITIVE_MAX_YEARS = 3.9  # background: well below the 5-year rotation threshold
 
 # Communes with a sizeable Mường / Dao population (Ba Vì mountains, former Lương Sơn).
-MINORITY_UNITS = {"HN.X.BAVI", "HN.X.YENBAI", "HN.X.YENXUAN", "HN.X.SUOIHAI", "HN.X.BATBAT", "HN.X.HUONGSON", "HN.X.PHUCSON"}
+MINORITY_UNITS = {
+    "HN.X.BAVI",
+    "HN.X.YENBAI",
+    "HN.X.YENXUAN",
+    "HN.X.SUOIHAI",
+    "HN.X.BATBAT",
+    "HN.X.HUONGSON",
+    "HN.X.PHUCSON",
+}
 
 RANKS = ("top", "deputy", "head", "deputy_head", "staff")
 LEADER_GROUP = "Lãnh đạo"
@@ -37,9 +45,21 @@ WARD_GROUPS = (
 )
 DEPT_GROUPS = (
     ("Văn phòng", "Chánh Văn phòng", "Phó Chánh Văn phòng", 0.20, False),
-    ("Phòng Kế hoạch - Tài chính", "Trưởng phòng Kế hoạch - Tài chính", "Phó Trưởng phòng Kế hoạch - Tài chính", 0.15, False),
+    (
+        "Phòng Kế hoạch - Tài chính",
+        "Trưởng phòng Kế hoạch - Tài chính",
+        "Phó Trưởng phòng Kế hoạch - Tài chính",
+        0.15,
+        False,
+    ),
     ("Phòng Tổ chức - Pháp chế", "Trưởng phòng Tổ chức - Pháp chế", "Phó Trưởng phòng Tổ chức - Pháp chế", 0.12, False),
-    ("Phòng Quản lý chuyên ngành", "Trưởng phòng Quản lý chuyên ngành", "Phó Trưởng phòng Quản lý chuyên ngành", 0.28, False),
+    (
+        "Phòng Quản lý chuyên ngành",
+        "Trưởng phòng Quản lý chuyên ngành",
+        "Phó Trưởng phòng Quản lý chuyên ngành",
+        0.28,
+        False,
+    ),
     ("Phòng Kiểm tra, giám sát", "Trưởng phòng Kiểm tra, giám sát", "Phó Trưởng phòng Kiểm tra, giám sát", 0.13, False),
     ("Bộ phận Một cửa", None, None, 0.12, True),
 )
@@ -69,7 +89,9 @@ def _groups(unit) -> tuple:
     if unit.group == "ward":
         econ = "Phòng Kinh tế, Hạ tầng và Đô thị" if unit.kind == "ward" else "Phòng Kinh tế"
         return tuple(
-            (econ, f"Trưởng phòng {econ[6:]}", f"Phó Trưởng phòng {econ[6:]}", s, d) if g == "@econ" else (g, h, dep, s, d)
+            (econ, f"Trưởng phòng {econ[6:]}", f"Phó Trưởng phòng {econ[6:]}", s, d)
+            if g == "@econ"
+            else (g, h, dep, s, d)
             for g, h, dep, s, d in WARD_GROUPS
         )
     return DEPT_GROUPS if unit.group == "dept" else PARTY_GROUPS
@@ -125,7 +147,18 @@ def build_officials(units: pd.DataFrame, scale: Scale, seed: int) -> pd.DataFram
             rows.append((unit.id, unit.group, unit.kind, unit.code, bool(unit.sensitive), rank, code, pos, group, desk))
     df = pd.DataFrame(
         rows,
-        columns=["unit_id", "unit_group", "unit_kind", "unit_code", "sensitive", "rank", "position_code", "position", "task_group", "desk"],
+        columns=[
+            "unit_id",
+            "unit_group",
+            "unit_kind",
+            "unit_code",
+            "sensitive",
+            "rank",
+            "position_code",
+            "position",
+            "task_group",
+            "desk",
+        ],
     )
     # The roles loop may round a unit up by a few officials; trim the largest staff groups.
     excess = len(df) - scale.officials
@@ -141,7 +174,7 @@ def build_officials(units: pd.DataFrame, scale: Scale, seed: int) -> pd.DataFram
     unit_ids = units["id"].to_numpy()
     uidx = np.searchsorted(unit_ids, df["unit_id"].to_numpy())
     nu = len(units)
-    u_female = rng.uniform(0.34, 0.58, nu)
+    u_female = rng.uniform(0.30, 0.52, nu)
     u_age = rng.normal(0.0, 2.5, nu)
     u_edu = rng.uniform(0.7, 1.3, nu)
     u_mu = rng.normal(0.0, 2.0, nu)
@@ -155,7 +188,7 @@ def build_officials(units: pd.DataFrame, scale: Scale, seed: int) -> pd.DataFram
     df["gender"] = np.where(female, "F", "M")
     df["full_name"] = names.compose(rng, female)
 
-    mean_age = np.select([is_top, is_dep, is_head, is_dh], [51.0, 48.0, 46.0, 42.0], default=42.5) + u_age[uidx]
+    mean_age = np.select([is_top, is_dep, is_head, is_dh], [51.0, 48.0, 46.0, 42.0], default=44.5) + u_age[uidx]
     sd_age = np.select([is_top, is_dep, is_head, is_dh], [4.0, 5.0, 6.0, 6.0], default=9.0)
     low_age = np.select([is_top, is_dep, is_head, is_dh], [40.0, 36.0, 32.0, 29.0], default=23.0)
     high_age = np.where(female, 56.5, 60.5)  # retirement ages in 2026 (Labour Code 2019 roadmap)
@@ -164,16 +197,22 @@ def build_officials(units: pd.DataFrame, scale: Scale, seed: int) -> pd.DataFram
     df["birth_date"] = birth
 
     leader = ~is_staff
-    p_ts = np.select(
-        [(grp == "ward") & leader, grp == "ward", (grp == "dept") & leader, grp == "dept", leader],
-        [0.02, 0.003, 0.12, 0.03, 0.15],
-        default=0.03,
-    ) * u_edu[uidx]
-    p_ths = np.select(
-        [(grp == "ward") & leader, grp == "ward", (grp == "dept") & leader, grp == "dept", leader],
-        [0.42, 0.16, 0.60, 0.36, 0.58],
-        default=0.38,
-    ) * u_edu[uidx]
+    p_ts = (
+        np.select(
+            [(grp == "ward") & leader, grp == "ward", (grp == "dept") & leader, grp == "dept", leader],
+            [0.02, 0.003, 0.12, 0.03, 0.15],
+            default=0.03,
+        )
+        * u_edu[uidx]
+    )
+    p_ths = (
+        np.select(
+            [(grp == "ward") & leader, grp == "ward", (grp == "dept") & leader, grp == "dept", leader],
+            [0.42, 0.16, 0.60, 0.36, 0.58],
+            default=0.38,
+        )
+        * u_edu[uidx]
+    )
     p_cd = np.where(leader, 0.0, np.where(grp == "ward", 0.05, 0.015))
     r = rng.random(n)
     df["education"] = np.select(
@@ -185,7 +224,9 @@ def build_officials(units: pd.DataFrame, scale: Scale, seed: int) -> pd.DataFram
     lead_theory = np.select([r < 0.55, r < 0.97, r < 0.99], ["cao_cap", "trung_cap", "so_cap"], default="none")
     young = age < 30
     staff_theory = np.select(
-        [r < 0.05, r < np.where(young, 0.25, 0.45), r < np.where(young, 0.60, 0.78)], ["cao_cap", "trung_cap", "so_cap"], default="none"
+        [r < 0.05, r < np.where(young, 0.25, 0.45), r < np.where(young, 0.60, 0.78)],
+        ["cao_cap", "trung_cap", "so_cap"],
+        default="none",
     )
     theory = np.where(is_top, top_theory, np.where(leader, lead_theory, staff_theory)).astype(object)
     theory[theory == "none"] = None
@@ -249,7 +290,7 @@ def build_history(officials: pd.DataFrame, units: pd.DataFrame, seed: int) -> tu
     n_prev = np.select(
         [rank == "top", rank == "deputy", rank == "head", rank == "deputy_head"],
         [2, 2, rng.integers(1, 3, n), rng.integers(1, 3, n)],
-        default=(rng.random(n) < 0.6).astype(int),
+        default=(rng.random(n) < 0.75).astype(int),
     )
     # Lower rung of each rank, used as the previous position's title.
     lower = {
@@ -259,9 +300,7 @@ def build_history(officials: pd.DataFrame, units: pd.DataFrame, seed: int) -> tu
         "deputy_head": ("staff", "Chuyên viên"),
         "staff": ("staff", "Chuyên viên"),
     }
-    same_group_units = {
-        g: units.loc[(units["group"] == g), "id"].to_numpy() for g in ("ward", "dept", "party")
-    }
+    same_group_units = {g: units.loc[(units["group"] == g), "id"].to_numpy() for g in ("ward", "dept", "party")}
     pos_by_rank_unit = {}
     for o in officials[["unit_id", "rank", "position_code", "position"]].itertuples(index=False):
         pos_by_rank_unit.setdefault((o.unit_id, o.rank), (o.position_code, o.position))

@@ -71,7 +71,14 @@ class _Calendar:
 
 
 def _record(rule: str, subject_type: str, code: str, m_from: int, m_to: int, **extra) -> dict:
-    return {"rule": rule, "subject_type": subject_type, "subject_code": code, "month_from": int(m_from), "month_to": int(m_to), **extra}
+    return {
+        "rule": rule,
+        "subject_type": subject_type,
+        "subject_code": code,
+        "month_from": int(m_from),
+        "month_to": int(m_to),
+        **extra,
+    }
 
 
 def make_plan(
@@ -107,20 +114,38 @@ def make_plan(
                 return a
         return None
 
+    def place_many(rng, cands, k, length, lo, hi, floors, chosen=None):
+        """Up to ``k`` (unit, start) windows whose expected monthly volume reaches the first
+        floor that yields enough subjects (a small --ratings count lowers the bar, never
+        below 130 expected ratings: the rules need at least 100 in a month)."""
+        chosen = list(chosen or [])
+        order = pick_units(rng, cands, k, exclude=[u for u, _a in chosen])
+        for floor in floors:
+            for u in order:
+                if len(chosen) >= k:
+                    return chosen
+                if any(u == c for c, _a in chosen):
+                    continue
+                i = ui[u]
+                a = place(
+                    rng,
+                    u,
+                    length,
+                    lo,
+                    hi,
+                    ok=lambda a, i=i, floor=floor: all(expected[i, a + j] >= floor for j in range(length)),
+                )
+                if a is not None:
+                    chosen.append((u, a))
+        return chosen
+
+    ui = {int(u): i for i, u in enumerate(uids)}
+
     # --- satisfaction_drop: >= 20 points for two months, >= 300 ratings a month --------
     rng = stream(seed, "plants", "satisfaction_drop")
-    ui = {int(u): i for i, u in enumerate(uids)}
     cands = [u for u in uids if profiles.base[ui[int(u)]] >= 0.84]
-    chosen = []
     cal.take(featured, T - 2, T - 1)  # the featured ward shows its drop in the latest months
-    chosen.append((featured, T - 2))
-    for u in pick_units(rng, cands, P - 1, exclude=[featured]):
-        if len(chosen) >= P:
-            break
-        i = ui[u]
-        a = place(rng, u, 2, 3, T - 2, ok=lambda a, i=i: expected[i, a] >= DROP_MIN_EXPECTED and expected[i, a + 1] >= DROP_MIN_EXPECTED)
-        if a is not None:
-            chosen.append((u, a))
+    chosen = place_many(rng, cands, P, 2, 3, T - 2, (DROP_MIN_EXPECTED, 200.0, 130.0), chosen=[(featured, T - 2)])
     _need(chosen, P, "satisfaction_drop")
     for u, a in chosen:
         d = float(rng.uniform(0.22, 0.28))
@@ -132,14 +157,7 @@ def make_plan(
     rng = stream(seed, "plants", "dissatisfied_concentration")
     # Level 1 takes its share from "Bình thường" first: the satisfied share moves < 10 points.
     cands = [u for u in uids if profiles.base[ui[int(u)]] <= 0.90]
-    chosen = []
-    for u in pick_units(rng, cands, P):
-        if len(chosen) >= P:
-            break
-        i = ui[u]
-        a = place(rng, u, 1, 1, T - 1, ok=lambda a, i=i: expected[i, a] >= CONC_MIN_EXPECTED)
-        if a is not None:
-            chosen.append((u, a))
+    chosen = place_many(rng, cands, P, 1, 1, T - 1, (CONC_MIN_EXPECTED, 130.0))
     _need(chosen, P, "dissatisfied_concentration")
     for u, a in chosen:
         plan.concentration[(u, months[a])] = float(rng.uniform(0.15, 0.17))
@@ -149,14 +167,7 @@ def make_plan(
     rng = stream(seed, "plants", "suspect_ratings")
     has_device = profiles.channel_share[:, 0] + profiles.channel_share[:, 1] > 0.2
     cands = [u for u in uids if has_device[ui[int(u)]]]
-    chosen = []
-    for u in pick_units(rng, cands, P):
-        if len(chosen) >= P:
-            break
-        i = ui[u]
-        a = place(rng, u, 1, 1, T - 1, ok=lambda a, i=i: expected[i, a] >= BURST_MIN_EXPECTED)
-        if a is not None:
-            chosen.append((u, a))
+    chosen = place_many(rng, cands, P, 1, 1, T - 1, (BURST_MIN_EXPECTED, 60.0))
     _need(chosen, P, "suspect_ratings")
     desk = officials[officials["desk"]]
     for u, a in chosen:
@@ -254,7 +265,9 @@ def make_plan(
         set_mu(o, rng.uniform(62.0, 75.0))  # a manager score <= 80 leaves room for self - manager >= 20
         a = window(rng, o, 3, fixed=T - 3 if j == 0 else None)
         plan.inflated_gap[o] = a
-        plan.records.append(_record("inflated_self_assessment", "official", codes[o], months[a], months[a + 2], variant="manager_gap"))
+        plan.records.append(
+            _record("inflated_self_assessment", "official", codes[o], months[a], months[a + 2], variant="manager_gap")
+        )
 
     # Self-score high while citizens rate the official in the bottom decile of peers.
     desk_count = officials[officials["desk"]].groupby("unit_id").size()
@@ -267,7 +280,11 @@ def make_plan(
         a = window(rng, o, 3)
         plan.inflated_low[o] = a
         plan.lowsat_officials.add(o)
-        plan.records.append(_record("inflated_self_assessment", "official", codes[o], months[a], months[a + 2], variant="low_satisfaction"))
+        plan.records.append(
+            _record(
+                "inflated_self_assessment", "official", codes[o], months[a], months[a + 2], variant="low_satisfaction"
+            )
+        )
 
     # --- rotation_due: >= 5 years in post in a sensitive unit (records computed later) ----
     rng = stream(seed, "plants", "rotation_due")

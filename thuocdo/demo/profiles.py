@@ -61,7 +61,9 @@ def build_profiles(units: pd.DataFrame, scale: Scale, seed: int) -> Profiles:
     months = scale.month_list
     t = np.arange(len(months))
     mo = np.array([m % 100 for m in months])
-    month_factor = (1.0 + 0.2 * t / max(len(months) - 1, 1)) * np.where(mo == 2, 0.8, 1.0) * rng.uniform(0.96, 1.04, len(months))
+    month_factor = (
+        (1.0 + 0.2 * t / max(len(months) - 1, 1)) * np.where(mo == 2, 0.8, 1.0) * rng.uniform(0.96, 1.04, len(months))
+    )
 
     services, service_p = [], []
     for unit in body.itertuples(index=False):

@@ -58,7 +58,13 @@ class RatingSetup:
 
 
 def prepare(
-    profiles: Profiles, units: pd.DataFrame, officials: pd.DataFrame, plan: Plan, scale: Scale, seed: int, n_ratings: int
+    profiles: Profiles,
+    units: pd.DataFrame,
+    officials: pd.DataFrame,
+    plan: Plan,
+    scale: Scale,
+    seed: int,
+    n_ratings: int,
 ) -> RatingSetup:
     months = scale.month_list
     U, T = len(profiles.unit_ids), len(months)
@@ -173,7 +179,9 @@ def generate_month(setup: RatingSetup, t: int, first_id: int) -> dict[str, np.nd
     on_sunday = (~device_ch) & (rng.random(n) < 0.5)
     off_day = np.where(on_sunday, sunday[rng.integers(0, len(sunday), n)], weekday[rng.integers(0, len(weekday), n)])
     off_hour = np.where(
-        device_ch, OFFICE_END_HOUR, np.where(on_sunday, rng.integers(7, 22, n), night_hours[rng.integers(0, len(night_hours), n)])
+        device_ch,
+        OFFICE_END_HOUR,
+        np.where(on_sunday, rng.integers(7, 22, n), night_hours[rng.integers(0, len(night_hours), n)]),
     )
     day_idx = np.where(off, off_day, day_idx)
     hour = np.where(off, off_hour, hour)
@@ -181,7 +189,11 @@ def generate_month(setup: RatingSetup, t: int, first_id: int) -> dict[str, np.nd
 
     dc = np.where(device_ch, ch, 0)
     cnt = setup.dev_count[u, dc]
-    dev = np.where(device_ch & (cnt > 0), setup.dev_offset[u, dc] + np.floor(rng.random(n) * np.maximum(cnt, 1)).astype(np.int64), -1)
+    dev = np.where(
+        device_ch & (cnt > 0),
+        setup.dev_offset[u, dc] + np.floor(rng.random(n) * np.maximum(cnt, 1)).astype(np.int64),
+        -1,
+    )
 
     # The official named: someone at the unit's desk who already worked there that month.
     eligible = setup.desk_hire <= month
@@ -217,7 +229,16 @@ def generate_month(setup: RatingSetup, t: int, first_id: int) -> dict[str, np.nd
     r = rng.random(n)
     score = np.where(level1, 1, 2 + (r > cum[:, 0]).astype(np.int64) + (r > cum[:, 1]))
 
-    cols = {"day": day_idx, "sec": sec, "unit": u, "ch": ch, "dev": dev, "official": official, "svc": svc, "score": score}
+    cols = {
+        "day": day_idx,
+        "sec": sec,
+        "unit": u,
+        "ch": ch,
+        "dev": dev,
+        "official": official,
+        "svc": svc,
+        "score": score,
+    }
     for b in setup.bursts:
         if b.month == month:
             cols = _append_burst(cols, setup, b, rng)
@@ -341,7 +362,9 @@ def rollups(m: dict, setup: RatingSetup) -> dict[str, pd.DataFrame]:
     }
 
 
-_TIME_OF_DAY: list[str] = [f"{h:02d}:{mi:02d}:{se:02d}.000000" for h in range(24) for mi in range(60) for se in range(60)]
+_TIME_OF_DAY: list[str] = [
+    f"{h:02d}:{mi:02d}:{se:02d}.000000" for h in range(24) for mi in range(60) for se in range(60)
+]
 
 
 def _timestamps(m: dict) -> list[str]:

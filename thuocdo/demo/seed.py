@@ -271,7 +271,15 @@ def seed_with_data(
                     counts[name] = load.bulk_insert(conn, s.metadata.tables[name], demo.tables[name])
                 load.drop_rating_indexes(conn)
                 next_id = 1
-                roll_counts = {k: 0 for k in ("rollup_rating_unit", "rollup_rating_official", "rollup_rating_service", "rollup_rating_hour")}
+                roll_counts = {
+                    k: 0
+                    for k in (
+                        "rollup_rating_unit",
+                        "rollup_rating_official",
+                        "rollup_rating_service",
+                        "rollup_rating_hour",
+                    )
+                }
                 for t, month in enumerate(demo.setup.months):
                     month_cols = rt.generate_month(demo.setup, t, next_id)
                     n_month = len(month_cols["id"])
@@ -316,7 +324,12 @@ def seed_with_data(
             conn.exec_driver_sql("ANALYZE")
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
-            conn.exec_driver_sql("ANALYZE")
+            # Only the tables just loaded: a shared server may hold other databases' work.
+            conn.exec_driver_sql(
+                "ANALYZE units, officials, position_history, evaluations, annual_grades, objectives, "
+                "key_results, kr_checkins, kpi_values, devices, ratings, rollup_rating_unit, "
+                "rollup_rating_official, rollup_rating_service, rollup_rating_hour, rollup_eval_unit"
+            )
         conn.commit()
     path = truth_path(engine)
     if path is not None:

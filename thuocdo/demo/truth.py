@@ -79,7 +79,10 @@ def quota_records(annual: pd.DataFrame, units: pd.DataFrame) -> list[dict]:
     """Unit-years over the "excellent" quota of the policy in force (Hà Nội 3814 before 2026)."""
     t = quota_table(annual, units, HN3814)
     t = t[t["breached"]].sort_values(["unit_id", "year"])
-    return [_record("grade_quota", "unit", r.code, int(r.year) * 100 + 1, int(r.year) * 100 + 12) for r in t.itertuples(index=False)]
+    return [
+        _record("grade_quota", "unit", r.code, int(r.year) * 100 + 1, int(r.year) * 100 + 12)
+        for r in t.itertuples(index=False)
+    ]
 
 
 def quota_agreement(annual: pd.DataFrame, units: pd.DataFrame) -> bool:
@@ -89,13 +92,17 @@ def quota_agreement(annual: pd.DataFrame, units: pd.DataFrame) -> bool:
     return bool((a["breached"].to_numpy() == b["breached"].to_numpy()).all())
 
 
-def secondary_records(plan: Plan, official_rollup: pd.DataFrame, officials: pd.DataFrame, min_n: int = 100) -> list[dict]:
+def secondary_records(
+    plan: Plan, official_rollup: pd.DataFrame, officials: pd.DataFrame, min_n: int = 100
+) -> list[dict]:
     """Officials with enough ratings inside a planted drop or concentration of their unit."""
     codes = dict(zip(officials["id"], officials["code"], strict=True))
     out = []
     for rule, cells in (("satisfaction_drop", plan.drops), ("dissatisfied_concentration", plan.concentration)):
-        for (u, m) in sorted(cells):
-            rows = official_rollup[(official_rollup["unit_id"] == u) & (official_rollup["month"] == m) & (official_rollup["n"] >= min_n)]
+        for u, m in sorted(cells):
+            rows = official_rollup[
+                (official_rollup["unit_id"] == u) & (official_rollup["month"] == m) & (official_rollup["n"] >= min_n)
+            ]
             for o in rows["official_id"]:
                 out.append(_record(rule, "official", codes[int(o)], m, m, required=False))
     return out

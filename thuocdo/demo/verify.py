@@ -35,7 +35,10 @@ def falling_results(evaluations: pd.DataFrame) -> set[tuple]:
 
 def inflated_self_assessment(evaluations: pd.DataFrame, official_rollup: pd.DataFrame) -> set[tuple]:
     e = evaluations
-    out = {(int(o), int(m)) for o, m in e.loc[e["self_score"] - e["manager_score"] > 15, ["official_id", "month"]].itertuples(index=False)}
+    out = {
+        (int(o), int(m))
+        for o, m in e.loc[e["self_score"] - e["manager_score"] > 15, ["official_id", "month"]].itertuples(index=False)
+    }
     r = official_rollup[official_rollup["n"] >= 30].copy()
     r["rate"] = (r["s3"] + r["s4"]) / r["n"]
     r["cut"] = r.groupby("month")["rate"].transform(lambda s: s.quantile(0.10))
@@ -97,7 +100,9 @@ def suspect_ratings(unit_rollup: pd.DataFrame) -> set[tuple]:
     return out
 
 
-def missing_data(evaluations: pd.DataFrame, unit_rollup: pd.DataFrame, unit_ids: Iterable[int], months: list[int]) -> set[tuple]:
+def missing_data(
+    evaluations: pd.DataFrame, unit_rollup: pd.DataFrame, unit_ids: Iterable[int], months: list[int]
+) -> set[tuple]:
     ev = set(map(tuple, evaluations[["unit_id", "month"]].drop_duplicates().to_numpy().tolist()))
     ra = set(map(tuple, unit_rollup[["unit_id", "month"]].drop_duplicates().to_numpy().tolist()))
     out = set()
@@ -111,15 +116,26 @@ def missing_data(evaluations: pd.DataFrame, unit_rollup: pd.DataFrame, unit_ids:
     return out
 
 
-def off_pace(objectives: pd.DataFrame, key_results: pd.DataFrame, checkins: pd.DataFrame, kpi_values: pd.DataFrame, kpis: pd.DataFrame) -> set[tuple]:
-    kr = key_results.merge(objectives[["id", "unit_id", "start_date", "end_date"]].rename(columns={"id": "objective_id"}), on="objective_id")
+def off_pace(
+    objectives: pd.DataFrame,
+    key_results: pd.DataFrame,
+    checkins: pd.DataFrame,
+    kpi_values: pd.DataFrame,
+    kpis: pd.DataFrame,
+) -> set[tuple]:
+    kr = key_results.merge(
+        objectives[["id", "unit_id", "start_date", "end_date"]].rename(columns={"id": "objective_id"}),
+        on="objective_id",
+    )
     proj = project_krs(kr[["id", "baseline", "target", "direction", "start_date", "end_date"]], checkins)
     kr = kr.merge(proj, on="id")
     out = set()
     for r in kr[kr["miss"]].itertuples(index=False):
         end = min(pd.Timestamp(r.end_date).date(), AS_OF)
         out.add((int(r.unit_id), end.year * 100 + end.month))
-    kv = kpi_values.merge(kpis[["id", "direction"]].rename(columns={"id": "kpi_id"}), on="kpi_id").sort_values(["unit_id", "kpi_id", "month"])
+    kv = kpi_values.merge(kpis[["id", "direction"]].rename(columns={"id": "kpi_id"}), on="kpi_id").sort_values(
+        ["unit_id", "kpi_id", "month"]
+    )
     up = kv["direction"] != "down"
     comp = np.where(up, kv["actual"] / kv["target"], kv["target"] / kv["actual"].where(kv["actual"] > 0, np.nan))
     kv = kv.assign(low=np.nan_to_num(comp, nan=9.0) < 0.9)
@@ -161,12 +177,17 @@ def compare(demo) -> dict[str, dict]:
         false = []
         for subject, month in sorted(found):
             code = code_of[(kind, subject)]
-            match = [i for i, r in enumerate(records) if r["subject_code"] == code and r["month_from"] <= month <= r["month_to"]]
+            match = [
+                i
+                for i, r in enumerate(records)
+                if r["subject_code"] == code and r["month_from"] <= month <= r["month_to"]
+            ]
             if match:
                 hits.update(match)
             else:
                 false.append((code, month))
-        missed = [r for i, r in enumerate(records) if r.get("required", True) and r["subject_type"] == kind and i not in hits]
+        missed = [
+            r for i, r in enumerate(records) if r.get("required", True) and r["subject_type"] == kind and i not in hits
+        ]
         out[rule] = {"detected": len(found), "false": false, "missed": missed}
     return out
-

@@ -50,8 +50,14 @@ def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
             labelLimit=340,
         )
         .configure_legend(
-            labelFont=FONT, titleFont=FONT, labelFontSize=16, titleFontSize=16, labelColor=FG, titleColor=MUTED,
-            orient="bottom", labelLimit=400,
+            labelFont=FONT,
+            titleFont=FONT,
+            labelFontSize=16,
+            titleFontSize=16,
+            labelColor=FG,
+            titleColor=MUTED,
+            orient="bottom",
+            labelLimit=400,
         )
         .configure_title(font=FONT, fontSize=20, color=FG, anchor="start")
         .configure_text(font=FONT, fontSize=16, color=FG)
@@ -61,20 +67,31 @@ def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 def _empty(lang: str) -> alt.TopLevelMixin:
     df = pd.DataFrame({"text": [t("present.chart.no_data", lang)]})
     return _config(
-        alt.Chart(df)
-        .mark_text(fontSize=24, color=MUTED)
-        .encode(text="text:N")
-        .properties(width=WIDTH, height=HEIGHT)
+        alt.Chart(df).mark_text(fontSize=24, color=MUTED).encode(text="text:N").properties(width=WIDTH, height=HEIGHT)
     )
 
 
-def _hbar(df: pd.DataFrame, value: str, label: str, title: str, axis_format: str, domain=None, color=None,
-          color_field: str | None = None, color_scale: alt.Scale | None = None, legend_title: str | None = None):
+def _hbar(
+    df: pd.DataFrame,
+    value: str,
+    label: str,
+    title: str,
+    axis_format: str,
+    domain=None,
+    color=None,
+    color_field: str | None = None,
+    color_scale: alt.Scale | None = None,
+    legend_title: str | None = None,
+):
     """Horizontal bars of ``value`` per ``name`` in the given order, with value labels."""
     order = df["name"].tolist()
     height = max(200, min(HEIGHT, 56 * len(df)))
-    x = alt.X(f"{value}:Q", title=title, axis=alt.Axis(format=axis_format, tickCount=5),
-              scale=alt.Scale(domain=domain) if domain else alt.Undefined)
+    x = alt.X(
+        f"{value}:Q",
+        title=title,
+        axis=alt.Axis(format=axis_format, tickCount=5),
+        scale=alt.Scale(domain=domain) if domain else alt.Undefined,
+    )
     y = alt.Y("name:N", sort=order, title=None)
     base = alt.Chart(df).encode(x=x, y=y)
     if color_field:
@@ -128,8 +145,17 @@ def okr_chart(payload: dict, lang: str) -> alt.TopLevelMixin:
     df = _top_bottom(df)
     scale = alt.Scale(domain=[t(f"present.status.{s}", lang) for s in statuses], range=[STATUS[s] for s in statuses])
     return _config(
-        _hbar(df, "progress", "label", t("present.chart.okr_progress", lang), ".0%", domain=[0, 1],
-              color_field="status", color_scale=scale, legend_title=t("present.chart.status", lang))
+        _hbar(
+            df,
+            "progress",
+            "label",
+            t("present.chart.okr_progress", lang),
+            ".0%",
+            domain=[0, 1],
+            color_field="status",
+            color_scale=scale,
+            legend_title=t("present.chart.status", lang),
+        )
     )
 
 
@@ -143,12 +169,15 @@ def satisfaction_chart(payload: dict, lang: str) -> alt.TopLevelMixin:
         {
             "name": [r["name"] for r in rows],
             "rate": [r["satisfaction"] for r in rows],
-            "label": [f"{fmt_percent(r['satisfaction'], lang, 1)} · n={fmt_number(r['n_ratings'], lang)}" for r in rows],
+            "label": [
+                f"{fmt_percent(r['satisfaction'], lang, 1)} · n={fmt_number(r['n_ratings'], lang)}" for r in rows
+            ],
         }
     )
     df = _top_bottom(df)
-    return _config(_hbar(df, "rate", "label", t("present.chart.satisfaction", lang), ".0%", domain=[0, 1],
-                         color="#34d399"))
+    return _config(
+        _hbar(df, "rate", "label", t("present.chart.satisfaction", lang), ".0%", domain=[0, 1], color="#34d399")
+    )
 
 
 def warnings_chart(payload: dict, lang: str) -> alt.TopLevelMixin:
@@ -166,22 +195,36 @@ def warnings_chart(payload: dict, lang: str) -> alt.TopLevelMixin:
                 recs.append({"name": name, "severity": t(f"present.severity.{sev}", lang), "n": r[sev], "sev": sev})
     df = pd.DataFrame(recs)
     sev_names = [t(f"present.severity.{s}", lang) for s in ("high", "medium", "low")]
-    totals = pd.DataFrame({"name": order, "total": [r["total"] for r in rows],
-                           "label": [fmt_number(r["total"], lang) for r in rows]})
+    totals = pd.DataFrame(
+        {"name": order, "total": [r["total"] for r in rows], "label": [fmt_number(r["total"], lang) for r in rows]}
+    )
     height = max(200, min(HEIGHT, 56 * len(order)))
     top = max(r["total"] for r in rows)
     step = max(1, -(-top // 5))
     ticks = list(range(0, top + step + 1, step))
-    bars = alt.Chart(df).mark_bar().encode(
-        x=alt.X("sum(n):Q", title=t("present.chart.n_warnings", lang), axis=alt.Axis(format="d", values=ticks),
-                scale=alt.Scale(domain=[0, ticks[-1]], nice=False)),
-        y=alt.Y("name:N", sort=order, title=None),
-        color=alt.Color("severity:N", scale=alt.Scale(domain=sev_names, range=[SEVERITY[s] for s in ("high", "medium", "low")]),
-                        title=t("present.chart.severity", lang)),
-        order=alt.Order("sev:N"),
+    bars = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "sum(n):Q",
+                title=t("present.chart.n_warnings", lang),
+                axis=alt.Axis(format="d", values=ticks),
+                scale=alt.Scale(domain=[0, ticks[-1]], nice=False),
+            ),
+            y=alt.Y("name:N", sort=order, title=None),
+            color=alt.Color(
+                "severity:N",
+                scale=alt.Scale(domain=sev_names, range=[SEVERITY[s] for s in ("high", "medium", "low")]),
+                title=t("present.chart.severity", lang),
+            ),
+            order=alt.Order("sev:N"),
+        )
     )
-    labels = alt.Chart(totals).mark_text(align="left", dx=6, color=FG, fontSize=18).encode(
-        x="total:Q", y=alt.Y("name:N", sort=order), text="label:N"
+    labels = (
+        alt.Chart(totals)
+        .mark_text(align="left", dx=6, color=FG, fontSize=18)
+        .encode(x="total:Q", y=alt.Y("name:N", sort=order), text="label:N")
     )
     return _config((bars + labels).properties(width=WIDTH - 300, height=height))
 
@@ -201,16 +244,31 @@ def trend_chart(trend: list[dict], lang: str, title_key: str = "present.chart.tr
     )
     order = df["month"].tolist()
     x = alt.X("month:N", sort=order, title=None, axis=alt.Axis(labelAngle=-40 if len(order) > 6 else 0))
-    bars = alt.Chart(df).mark_bar(color=ACCENT, opacity=0.85).encode(
-        x=x, y=alt.Y("score:Q", title=t("present.chart.avg_final", lang), scale=alt.Scale(domain=[0, 100]))
+    bars = (
+        alt.Chart(df)
+        .mark_bar(color=ACCENT, opacity=0.85)
+        .encode(x=x, y=alt.Y("score:Q", title=t("present.chart.avg_final", lang), scale=alt.Scale(domain=[0, 100])))
     )
-    labels = alt.Chart(df).mark_text(dy=-12, color=FG, fontSize=16).encode(x=x, y="score:Q", text="score_label:N")
-    line = alt.Chart(df).mark_line(color=ACCENT_2, strokeWidth=4, point=alt.OverlayMarkDef(size=90, color=ACCENT_2)).encode(
-        x=x,
-        y=alt.Y("rate:Q", title=t("present.chart.satisfaction", lang), scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format=".0%", titleColor=ACCENT_2)),
+    # Value labels only while they fit above their bars; a year of months keeps the axis.
+    label_size = 16 if len(order) <= 6 else 13
+    labels = (
+        alt.Chart(df).mark_text(dy=-12, color=FG, fontSize=label_size).encode(x=x, y="score:Q", text="score_label:N")
     )
-    chart = alt.layer(bars + labels, line).resolve_scale(y="independent")
+    line = (
+        alt.Chart(df)
+        .mark_line(color=ACCENT_2, strokeWidth=4, point=alt.OverlayMarkDef(size=90, color=ACCENT_2))
+        .encode(
+            x=x,
+            y=alt.Y(
+                "rate:Q",
+                title=t("present.chart.satisfaction", lang),
+                scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format=".0%", titleColor=ACCENT_2),
+            ),
+        )
+    )
+    layers = bars + labels if len(order) <= 9 else bars
+    chart = alt.layer(layers, line).resolve_scale(y="independent")
     return _config(chart.properties(width=WIDTH - 120, height=HEIGHT - 60))
 
 
@@ -218,8 +276,16 @@ def with_statement(chart, title: str, lines: list[str]) -> alt.TopLevelMixin:
     """The chart titled, with the export statement (filters, period, hash, time) under the title."""
     return chart.properties(
         title=alt.TitleParams(
-            text=title, subtitle=lines, subtitleColor=MUTED, subtitleFont=FONT, subtitleFontSize=13,
-            font=FONT, fontSize=22, color=FG, anchor="start", offset=14,
+            text=title,
+            subtitle=lines,
+            subtitleColor=MUTED,
+            subtitleFont=FONT,
+            subtitleFontSize=13,
+            font=FONT,
+            fontSize=22,
+            color=FG,
+            anchor="start",
+            offset=14,
         )
     )
 

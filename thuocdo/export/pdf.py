@@ -71,7 +71,9 @@ def render(slides: list[Slide], meta: DeckMeta) -> bytes:
         top = 40 if is_title else 8
         y = _write(pdf, margin, top, W - 2 * margin, s.title, 30 if is_title else 26, FG, bold=True)
         if s.subtitle:
-            y = _write(pdf, margin, y + 1, W - 2 * margin, s.subtitle, 16 if is_title else 13, ACCENT if is_title else MUTED)
+            y = _write(
+                pdf, margin, y + 1, W - 2 * margin, s.subtitle, 16 if is_title else 13, ACCENT if is_title else MUTED
+            )
         png = s.chart_png(meta.lang)
         body_top = max(y + 4, 44.5) if not is_title else y + 6
         if is_title:

@@ -93,8 +93,17 @@ def render(slides: list[Slide], meta: DeckMeta) -> bytes:
         title.text_frame.vertical_anchor = MSO_ANCHOR.TOP
         _text(title.text_frame, s.title, 40 if is_title else 34, FG, True)
         if s.subtitle:
-            _box(slide, 0.5, 2.9 if is_title else 1.1, WIDTH_IN - 1.0, 0.5, s.subtitle, 22 if is_title else 17, ACCENT if is_title else MUTED,
-                 name="Subtitle")
+            _box(
+                slide,
+                0.5,
+                2.9 if is_title else 1.1,
+                WIDTH_IN - 1.0,
+                0.5,
+                s.subtitle,
+                22 if is_title else 17,
+                ACCENT if is_title else MUTED,
+                name="Subtitle",
+            )
         png = s.chart_png(meta.lang)
         if is_title:
             _figures(slide, s.figures, 0.5, 3.6, WIDTH_IN - 1.0, 3.2, value_size=18, label_size=18)
@@ -102,8 +111,13 @@ def render(slides: list[Slide], meta: DeckMeta) -> bytes:
             w_px, h_px = png_size(png)
             box_w, box_h = 8.4, 5.1
             scale = min(box_w / w_px, box_h / h_px)
-            pic = slide.shapes.add_picture(io.BytesIO(png), Inches(0.5), Inches(1.75),
-                                           Emu(int(Inches(w_px * scale))), Emu(int(Inches(h_px * scale))))
+            pic = slide.shapes.add_picture(
+                io.BytesIO(png),
+                Inches(0.5),
+                Inches(1.75),
+                Emu(int(Inches(w_px * scale))),
+                Emu(int(Inches(h_px * scale))),
+            )
             pic.name = "Chart"
             _figures(slide, s.figures, 9.2, 1.75, WIDTH_IN - 9.7, 5.1)
         else:

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from thuocdo.export.safe import neutralise, safe_frame
 
 MAX_SHEET_TITLE = 31
-INVALID_SHEET_CHARS = set('[]:*?/\\')
+INVALID_SHEET_CHARS = set("[]:*?/\\")
 
 
 def _sheet_title(text: str, fallback: str) -> str:

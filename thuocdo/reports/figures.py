@@ -14,7 +14,7 @@ import datetime as dt
 import hashlib
 import json
 import math
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -34,7 +34,7 @@ SEVERITIES = ("high", "medium", "low")
 DATE_PARAMS = ("as_of", "period_start", "period_end")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _statement(name: str):
     stmt = text((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"))
     dates = [bindparam(p, type_=Date) for p in DATE_PARAMS if f":{p}" in stmt.text]
@@ -248,9 +248,7 @@ def compute_payload(engine: Engine, scope: Scope, period: Period) -> dict:
             "avg_final": _ratio(e["sum_final"], e["n_eval"]) if e else None,
             "avg_self": _ratio(e["sum_self"], e["n_eval"]) if e else None,
             "prev_avg_final": _ratio(ep["sum_final"], ep["n_eval"]) if ep else None,
-            "grades": {
-                g: (_i(e[f"n_{g}"]) if e else 0) for g in ("excellent", "good", "completed", "not_completed")
-            },
+            "grades": {g: (_i(e[f"n_{g}"]) if e else 0) for g in ("excellent", "good", "completed", "not_completed")},
             "n_ratings": n_rat,
             "satisfaction": _ratio(r["n_satisfied"], r["n_ratings"]) if r else None,
             "dissatisfied_share": _ratio(r["n_dissatisfied"], r["n_ratings"]) if r else None,
@@ -315,7 +313,9 @@ def compute_payload(engine: Engine, scope: Scope, period: Period) -> dict:
         else None,
         "n_ratings": _i(n_rat),
         "satisfaction": _ratio(total(ra_by_month, pm, "n_satisfied"), n_rat),
-        "prev_satisfaction": _ratio(rap_tot["n_satisfied"].astype(float).sum(), rap_tot["n_ratings"].astype(float).sum())
+        "prev_satisfaction": _ratio(
+            rap_tot["n_satisfied"].astype(float).sum(), rap_tot["n_ratings"].astype(float).sum()
+        )
         if not rap_tot.empty
         else None,
         "dissatisfied_share": _ratio(total(ra_by_month, pm, "n_dissatisfied"), n_rat),
@@ -327,7 +327,9 @@ def compute_payload(engine: Engine, scope: Scope, period: Period) -> dict:
 
     by_rule: dict[str, dict] = {}
     for r in w_sum.to_dict("records"):
-        d = by_rule.setdefault(r["rule_code"], {"rule": r["rule_code"], "total": 0, "open": 0, **{s: 0 for s in SEVERITIES}})
+        d = by_rule.setdefault(
+            r["rule_code"], {"rule": r["rule_code"], "total": 0, "open": 0, **{s: 0 for s in SEVERITIES}}
+        )
         n = _i(r["n"])
         d["total"] += n
         if r["severity"] in SEVERITIES:

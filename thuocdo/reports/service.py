@@ -55,8 +55,13 @@ def scope_of_unit(engine: Engine, code: str, pseudonymise: bool = False) -> Scop
 
 
 def base_label(row: dict, lang: str) -> str:
-    return t("present.changes.base_label", lang, id=row["id"], period=fmt_period(Period.parse(row["period"]), lang),
-             at=fmt_datetime(row["created_at"], lang))
+    return t(
+        "present.changes.base_label",
+        lang,
+        id=row["id"],
+        period=fmt_period(Period.parse(row["period"]), lang),
+        at=fmt_datetime(row["created_at"], lang),
+    )
 
 
 def make_deck(
@@ -111,7 +116,11 @@ def deck_from(
         (t("present.meta.filter_topics", lang), ", ".join(t(f"present.topic.{tp}", lang) for tp in topics) or "–"),
     ]
     if "units" in topics:
-        names = [viewer["units"][c]["name"] for c in codes] if codes is not None else [t("present.meta.filter_all_units", lang)]
+        names = (
+            [viewer["units"][c]["name"] for c in codes]
+            if codes is not None
+            else [t("present.meta.filter_all_units", lang)]
+        )
         filters.append((t("present.meta.filter_units", lang), ", ".join(names) or "–"))
     meta = DeckMeta(
         period=payload["period"],

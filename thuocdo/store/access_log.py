@@ -65,7 +65,8 @@ def official_code_for(engine: Engine, ref: str) -> str | None:
     if not ref:
         return None
     cond = officials.c.code == ref
-    if ref.isdigit():
+    # ASCII digits that fit a 64-bit id only: "²" or a 30-digit number name nobody.
+    if ref.isascii() and ref.isdigit() and int(ref) < 2**63:
         cond = or_(cond, officials.c.id == int(ref))
     with engine.connect() as conn:
         row = conn.execute(select(officials.c.code).where(cond).limit(1)).first()

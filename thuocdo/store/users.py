@@ -15,7 +15,7 @@ import re
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from thuocdo.domain.access import ROLES
-from thuocdo.store.schema import user_changes, units, users
+from thuocdo.store.schema import units, user_changes, users
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Roles whose scope must be a unit (a unit head of "the whole city" makes no sense).
@@ -118,8 +118,11 @@ def save_user(
         if changed:
             conn.execute(
                 insert(user_changes).values(
-                    at=dt.datetime.now(), actor=normalise_email(actor), user_email=email,
-                    before=_public(before), after=_public(after),
+                    at=dt.datetime.now(),
+                    actor=normalise_email(actor),
+                    user_email=email,
+                    before=_public(before),
+                    after=_public(after),
                 )
             )
     return {"changed": changed, "before": _public(before), "after": _public(after)}

@@ -47,7 +47,7 @@ STATUSES = OPEN_STATUSES + CLOSED_STATUSES
 
 
 def _clean(value):
-    """JSON-safe, canonical value: floats rounded to 6 decimals, dates as ISO text."""
+    """JSON-safe, canonical value: floats to 10 significant digits, dates as ISO text."""
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, int):
@@ -55,7 +55,9 @@ def _clean(value):
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             return None
-        r = round(value, 6)
+        # Ten significant digits: stable under floating-point noise, precise for tiny
+        # figures (a between-unit variance of 1e-5) as for large ones.
+        r = float(f"{value:.10g}")
         return int(r) if r == int(r) and abs(r) < 1e15 else r
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
@@ -108,7 +110,7 @@ class Finding:
             raise ValueError(f"unknown severity {self.severity!r}")
         self.reason_params = clean_json(self.reason_params)
         self.evidence = clean_json(self.evidence)
-        self.score = None if self.score is None else float(round(float(self.score), 6))
+        self.score = None if self.score is None else _clean(float(self.score))
         self.threshold = None if self.threshold is None else float(self.threshold)
         self.peer_cutoff = None if self.peer_cutoff is None or math.isnan(self.peer_cutoff) else float(self.peer_cutoff)
         self.sample_size = None if self.sample_size is None else int(self.sample_size)

@@ -35,6 +35,7 @@ from thuocdo.ingest.kinds.base import (
     chunks,
 )
 from thuocdo.ingest.normalise import fold, normalise_code
+from thuocdo.ingest.rollup_frame import had_ratings, write_fresh
 from thuocdo.ingest.units import UNKNOWN_KEYS, CreateSpec, UnitIndex
 from thuocdo.ingest.values import datetimes, numbers
 from thuocdo.store.engine import is_sqlite
@@ -113,9 +114,7 @@ class RatingsKind(Kind):
         checks.append((unit_missing, "import.reason.unit_required", "unit_code"))
 
         ch_raw = f["channel"].str.strip()
-        uniq = pd.unique(ch_raw)
-        ch_map = {u: _channel(u) for u in uniq}
-        channel = ch_raw.map(ch_map)
+        channel = pd.Series(map_unique(ch_raw, _channel), index=f.index, dtype=object)
         checks.append((blank("channel"), "import.reason.required", "channel"))
         checks.append((channel.isna().to_numpy() & ~blank("channel"), "import.reason.channel", "channel"))
 
@@ -194,8 +193,9 @@ class RatingsKind(Kind):
         ocode = f["official_code"].str.strip()
         o_uniq = [c for c in pd.unique(ocode) if c]
         found = _officials(ctx.conn, o_uniq)
-        o_map = {c: found.get(normalise_code(c)) for c in o_uniq}
-        official_id = ocode.map(lambda c: o_map.get(c) if c else None)
+        o_ids = map_unique(ocode, lambda c: found.get(normalise_code(c)) if c else None)
+        official_id = pd.Series(o_ids, index=f.index, dtype="Int64")
+        off_txt = pd.Series(map_unique(ocode, lambda c: str(found[normalise_code(c)]) if c and normalise_code(c) in found else ""), index=f.index, dtype="str")
         off_bad = (official_id.isna() & ocode.ne("")).to_numpy()
         checks.append((off_bad, "import.reason.official_unknown", "official_code"))
 
@@ -207,13 +207,12 @@ class RatingsKind(Kind):
         # Identity hash over the normalised row, and duplicates inside the file.
         rated = x["rated_at"]
         ts = pd.Series(np.datetime_as_string(rated.to_numpy(dtype="datetime64[s]"), unit="s"), index=f.index, dtype="str")
-        off_txt = official_id.map(lambda v: "" if v is None or v != v else str(int(v)))
         channel = x["channel"].fillna("")
         score_i = pd.Series(np.where(np.isnan(s), 0, s).astype("int64"), index=f.index)
         basis = (
             ts
             + "|" + pd.Series(unit_id, index=f.index).astype("str")
-            + "|" + off_txt.astype("str")
+            + "|" + off_txt
             + "|" + f["service_code"].str.strip()
             + "|" + channel.astype("str")
             + "|" + f["device_id"].str.strip()
@@ -221,7 +220,7 @@ class RatingsKind(Kind):
             + "|" + scale.astype("str")
             + "|" + f["rating_id"].str.strip()
         )
-        hashes = np.fromiter((_hash63(b) for b in basis.to_numpy(dtype=object)), dtype=np.int64, count=n)
+        hashes = hash63_many(basis.tolist())
         ok = ~bad
         dup = np.zeros(n, dtype=bool)
         if ok.any():
@@ -240,11 +239,17 @@ class RatingsKind(Kind):
             index=f.index,
         )
         present = np.zeros(n, dtype=bool)
+        fresh = True
         if ok.any():
             pairs = pd.DataFrame({"u": unit_id[ok], "m": months.to_numpy()[ok]}).drop_duplicates()
-            existing = _existing_hashes(ctx.conn, sorted(set(pairs["u"].tolist())), sorted(set(pairs["m"].tolist())))
-            if len(existing):
-                present = ok & np.isin(hashes, existing)
+            u_list, m_list = sorted(set(pairs["u"].tolist())), sorted(set(pairs["m"].tolist()))
+            # One index probe: unit-months without ratings need no hash lookup and get
+            # their rollups computed from the new rows.
+            fresh = not had_ratings(ctx.conn, u_list, m_list)
+            if not fresh:
+                existing = _existing_hashes(ctx.conn, u_list, m_list)
+                if len(existing):
+                    present = ok & np.isin(hashes, existing)
         new = ok & ~present
 
         # Status and reasons.
@@ -287,7 +292,14 @@ class RatingsKind(Kind):
             _register_devices(ctx.conn, rows)
             pairs = rows[["unit_id", "month"]].drop_duplicates()
             out.affected = {(int(u), int(m)) for u, m in pairs.itertuples(index=False)}
-            out.rollups = ("ratings",)
+            done, neighbours = write_fresh(ctx.conn, rows.assign(rated_at=rated[new].to_numpy()), ctx.batch_id, fresh)
+            if done:
+                out.extra["rollups"] = "frame"
+            else:
+                months_new = {m for _, m in out.affected}
+                out.affected |= {(u, m) for u in neighbours for m in months_new}
+                out.rollups = ("ratings",)
+                out.extra["rollups"] = "sql"
         return out
 
 
@@ -309,7 +321,27 @@ def _level(text: str, scale: int) -> float:
 
 
 def _hash63(text: str) -> int:
+    """Stable 63-bit identity of a normalised row: BLAKE2b-64, top bit dropped (fits BIGINT)."""
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big") >> 1
+
+
+def hash63_many(texts: list[str]) -> np.ndarray:
+    """:func:`_hash63` of many rows (the digests joined and read as one big-endian array)."""
+    if not texts:
+        return np.zeros(0, dtype=np.int64)
+    b2b = hashlib.blake2b
+    raw = b"".join([b2b(t.encode("utf-8"), digest_size=8).digest() for t in texts])
+    return (np.frombuffer(raw, dtype=">u8") >> np.uint64(1)).astype(np.int64)
+
+
+def map_unique(series: pd.Series, fn) -> np.ndarray:
+    """``fn`` applied once per distinct value, spread back over the rows (object array)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    values = np.empty(len(uniques) + 1, dtype=object)
+    for i, u in enumerate(uniques):
+        values[i] = fn(u)
+    values[-1] = fn("")
+    return values[codes]
 
 
 def _officials(conn, codes: list[str]) -> dict[str, int]:
@@ -369,7 +401,8 @@ def _py_list(col: pd.Series) -> list:
     """Python values for the sqlite3 driver (it does not take numpy scalars), None for NA."""
     if col.dtype.kind in "iuf" and not col.isna().any():
         return col.to_numpy().tolist()
-    return [None if v is None or v is pd.NA or v != v else (int(v) if isinstance(v, (np.integer,)) else v) for v in col.astype(object).tolist()]
+    obj = col.astype(object)
+    return obj.where(col.notna(), None).tolist()
 
 
 def _drop_indexes_if_large(conn, n_new: int) -> list:

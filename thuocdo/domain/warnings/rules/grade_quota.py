@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, literal, select
 
 from thuocdo.domain.grading import get_policy, policy_for
 from thuocdo.domain.warnings.model import Coverage, Finding, RuleResult, ScanContext, severity_from
@@ -33,36 +33,37 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
     if not years:
         return result
     g, o, u = annual_grades, officials, units
+    by_group = bool(p["by_task_group"])
+    group_col = o.c.task_group if by_group else literal("").label("task_group")
+    # Counted in SQL: one row per unit, year, (task group,) grade and policy.
     df = frame(
         ctx.conn,
-        select(g.c.unit_id, g.c.year, g.c.grade, g.c.policy_code, o.c.task_group, u.c.path, u.c.outstanding)
-        .select_from(g.join(o, o.c.id == g.c.official_id).join(u, u.c.id == g.c.unit_id))
-        .where(and_(g.c.year >= min(years), g.c.year <= max(years), unit_clause(g.c.unit_id, ctx.unit_ids))),
+        select(g.c.unit_id, g.c.year, group_col.label("task_group"), g.c.grade, g.c.policy_code, func.count().label("n"))
+        .select_from(g.join(o, o.c.id == g.c.official_id))
+        .where(and_(g.c.year >= min(years), g.c.year <= max(years), unit_clause(g.c.unit_id, ctx.unit_ids)))
+        .group_by(g.c.unit_id, g.c.year, *([o.c.task_group] if by_group else []), g.c.grade, g.c.policy_code),
     )
     if df.empty:
         return result
+    unit_rows = ctx.conn.execute(
+        select(u.c.id, u.c.path, u.c.outstanding).where(u.c.id.in_(sorted({int(x) for x in df["unit_id"]})))
+    ).all()
+    meta = {int(r.id): (str(r.path), bool(r.outstanding)) for r in unit_rows}
     assignments = get_setting(ctx.conn, "grading_policy", None)
-    by_group = bool(p["by_task_group"])
-    df["task_group"] = df["task_group"].astype(object).where(df["task_group"].notna(), "") if by_group else ""
-    df["policy_code"] = df["policy_code"].astype(object).where(df["policy_code"].notna(), "")
-    # Counts per unit-year (and task group) and grade, and the policy most grades used:
-    # plain dictionaries, so a city's 500 unit-years cost milliseconds.
     counts: dict[tuple, dict] = {}
     policies: dict[tuple, Counter] = {}
-    meta: dict[tuple, tuple] = {}
-    for unit_id, year, grade, pcode, group, path, outstanding in df[
-        ["unit_id", "year", "grade", "policy_code", "task_group", "path", "outstanding"]
-    ].itertuples(index=False, name=None):
+    for unit_id, year, group, grade, pcode, n in df[["unit_id", "year", "task_group", "grade", "policy_code", "n"]].itertuples(
+        index=False, name=None
+    ):
         key = (int(unit_id), int(year))
-        c = counts.setdefault(key, {}).setdefault(group, Counter())
-        c[grade] += 1
-        if pcode:
-            policies.setdefault(key, Counter())[pcode] += 1
-        meta[key] = (str(path), bool(outstanding))
+        group = group if isinstance(group, str) else ""
+        counts.setdefault(key, {}).setdefault(group, Counter())[grade] += int(n)
+        if isinstance(pcode, str) and pcode:
+            policies.setdefault(key, Counter())[pcode] += int(n)
     for (unit_id, year), groups in sorted(counts.items()):
         if year not in years:
             continue
-        path, outstanding = meta[(unit_id, year)]
+        path, outstanding = meta[unit_id]
         policy = None
         if (unit_id, year) in policies:
             try:

@@ -17,13 +17,13 @@ B. Self-score ≥ ``high_self`` (90) while the citizens' satisfaction with this 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 
 from thuocdo.domain.periods import add_months
 from thuocdo.domain.stats import funnel_limits
 from thuocdo.domain.warnings.model import Finding, RuleResult, ScanContext, severity_from
 from thuocdo.domain.warnings.rules._common import frame, month_range, satisfied_expr, unit_clause
-from thuocdo.store.schema import evaluations, rollup_rating_official, rollup_rating_unit
+from thuocdo.store.schema import evaluations, rollup_eval_unit, rollup_rating_official, rollup_rating_unit
 
 CODE = "inflated_self_assessment"
 HISTORY = 6
@@ -39,30 +39,31 @@ def _history(ctx: ScanContext, official_ids: list[int], lo: int, hi: int) -> pd.
     return frame(ctx.conn, stmt)
 
 
-def _counts(ctx: ScanContext) -> tuple[int, int]:
-    e = evaluations
-    lo, hi = min(ctx.months), max(ctx.months)
-    # Portable: count all rows and the rows with both scores; the difference is thin data.
-    stmt = select(func.count(), func.count(e.c.self_score * 0 + e.c.manager_score)).where(
-        and_(e.c.month >= lo, e.c.month <= hi, e.c.month.in_(ctx.months), unit_clause(e.c.unit_id, ctx.unit_ids))
-    )
-    total, both = ctx.conn.execute(stmt).one()
-    return int(both or 0), int((total or 0) - (both or 0))
+def _gap_arm(ctx: ScanContext, p: dict) -> tuple[pd.DataFrame, int, int]:
+    """(rows over the gap, testable evaluations, evaluations missing a score).
 
-
-def _gap_arm(ctx: ScanContext, p: dict) -> pd.DataFrame:
-    e = evaluations
+    One pass over the evaluations returns the rows over the gap and the rows missing a
+    score; the total comes from the evaluation rollup, so no second pass is needed.
+    """
+    e, r = evaluations, rollup_eval_unit
     lo, hi = min(ctx.months), max(ctx.months)
     stmt = select(e.c.official_id, e.c.unit_id, e.c.month, e.c.self_score, e.c.manager_score).where(
         and_(
             e.c.month >= lo,
             e.c.month <= hi,
             unit_clause(e.c.unit_id, ctx.unit_ids),
-            e.c.self_score - e.c.manager_score > float(p["max_gap"]),
+            or_(e.c.self_score.is_(None), e.c.manager_score.is_(None), e.c.self_score - e.c.manager_score > float(p["max_gap"])),
         )
     )
     df = frame(ctx.conn, stmt)
-    return df[df["month"].isin(ctx.months)] if not df.empty else df
+    total = ctx.conn.execute(
+        select(func.coalesce(func.sum(r.c.n), 0)).where(and_(r.c.month.in_(sorted(ctx.months)), unit_clause(r.c.unit_id, ctx.unit_ids)))
+    ).scalar()
+    if df.empty:
+        return df, int(total or 0), 0
+    df = df[df["month"].isin(ctx.months)]
+    thin = df["self_score"].isna() | df["manager_score"].isna()
+    return df[~thin], int(total or 0) - int(thin.sum()), int(thin.sum())
 
 
 def _satisfaction_arm(ctx: ScanContext, p: dict) -> pd.DataFrame:
@@ -92,17 +93,23 @@ def _satisfaction_arm(ctx: ScanContext, p: dict) -> pd.DataFrame:
     peers["rate"] = peers["sat"].astype(float) / peers["n"].astype(float)
     cut = peers.groupby("month")["rate"].quantile(float(p["peer_share"])).rename("decile")
     peers = peers.join(cut, on="month")
+    # High self-scores among the rated officials only: the join walks the (official,
+    # month) index instead of scanning every evaluation.
     e = evaluations
     high = frame(
         ctx.conn,
-        select(e.c.official_id, e.c.month, e.c.self_score, e.c.manager_score).where(
+        select(e.c.official_id, e.c.month, e.c.self_score, e.c.manager_score)
+        .select_from(ro.join(e, and_(e.c.official_id == ro.c.official_id, e.c.month == ro.c.month)))
+        .where(
             and_(
-                e.c.month >= lo,
-                e.c.month <= hi,
+                ro.c.month >= lo,
+                ro.c.month <= hi,
+                ro.c.n >= min_n,
                 unit_clause(e.c.unit_id, ctx.unit_ids),
                 e.c.self_score >= float(p["high_self"]),
             )
-        ),
+        )
+        .distinct(),
     )
     if high.empty:
         return high
@@ -131,8 +138,7 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
     result = RuleResult(CODE, coverage=ctx.coverage())
     if not ctx.months:
         return result
-    result.evaluated, result.insufficient = _counts(ctx)
-    gap = _gap_arm(ctx, p)
+    gap, result.evaluated, result.insufficient = _gap_arm(ctx, p)
     sat = _satisfaction_arm(ctx, p)
     ids = sorted(set(int(x) for x in gap.get("official_id", [])) | set(int(x) for x in sat.get("official_id", [])))
     if not ids:

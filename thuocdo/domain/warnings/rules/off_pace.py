@@ -160,16 +160,23 @@ def _kpi_cells(ctx: ScanContext, p: dict) -> tuple[pd.DataFrame, set, set]:
     df["completion"] = kpi_completion(
         df["actual"].to_numpy(dtype=float), df["target"].to_numpy(dtype=float), df["direction"].astype(object).to_numpy()
     )
-    pairs, pair_idx = np.unique(df[["unit_id", "kpi_id"]].to_numpy(dtype="int64"), axis=0, return_inverse=True)
+    pairs, first_row, pair_idx = np.unique(
+        df[["unit_id", "kpi_id"]].to_numpy(dtype="int64"), axis=0, return_index=True, return_inverse=True
+    )
     pair_idx = pair_idx.ravel()
     mi = month_index(df["month"].to_numpy())
     m0 = int(month_index([lo])[0])
     width = int(month_index([hi])[0]) - m0 + 1
     comp = np.full((len(pairs), width), np.nan)
+    target = np.full((len(pairs), width), np.nan)
+    actual = np.full((len(pairs), width), np.nan)
     comp[pair_idx, mi - m0] = df["completion"].to_numpy(dtype=float)
+    target[pair_idx, mi - m0] = df["target"].to_numpy(dtype=float)
+    actual[pair_idx, mi - m0] = df["actual"].to_numpy(dtype=float)
     present = np.zeros((len(pairs), width), dtype=bool)
     present[pair_idx, mi - m0] = True
-    lookup = {(int(r[0]), int(r[1]), int(r[2])): r for r in df[["unit_id", "kpi_id", "month", "target", "actual", "completion", "code", "direction"]].itertuples(index=False, name=None)}
+    codes = df["code"].to_numpy(dtype=object)[first_row]
+    directions = df["direction"].to_numpy(dtype=object)[first_row]
     misses, tested, thin = [], set(), set()
     for t in ctx.months:
         col = int(month_index([t])[0]) - m0
@@ -189,18 +196,19 @@ def _kpi_cells(ctx: ScanContext, p: dict) -> tuple[pd.DataFrame, set, set]:
         for i in np.flatnonzero(full):
             tested.add((int(pairs[i, 0]), t))
         for i in np.flatnonzero(bad):
-            unit_id, kpi_id = int(pairs[i, 0]), int(pairs[i, 1])
-            window = [int(index_month(m0 + c)) for c in range(col - k + 1, col + 1)]
-            rows = [lookup[(unit_id, kpi_id, m)] for m in window]
+            cs = range(col - k + 1, col + 1)
             misses.append(
                 {
-                    "unit_id": unit_id,
+                    "unit_id": int(pairs[i, 0]),
                     "month": t,
                     "kind": "kpi",
-                    "code": str(rows[0][6]),
-                    "direction": str(rows[0][7]),
-                    "months": [{"month": r[2], "target": float(r[3]), "actual": float(r[4]), "completion": float(r[5])} for r in rows],
-                    "projected_progress": float(np.mean([r[5] for r in rows])),
+                    "code": str(codes[i]),
+                    "direction": str(directions[i]),
+                    "months": [
+                        {"month": int(index_month(m0 + c)), "target": float(target[i, c]), "actual": float(actual[i, c]), "completion": float(comp[i, c])}
+                        for c in cs
+                    ],
+                    "projected_progress": float(comp[i, col - k + 1 : col + 1].mean()),
                 }
             )
     return pd.DataFrame(misses), tested, thin
