@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError, DBAPIError, InterfaceError, OperationalError
@@ -16,8 +18,27 @@ from thuocdo.domain.access import User
 from thuocdo.i18n import LANGS
 
 
+# URL values longer than this are cut: no legitimate parameter comes near it.
+MAX_PARAM_LEN = 500
+_CONTROL = dict.fromkeys([*range(0, 32), 127])
+
+
+def clean_query_params() -> None:
+    """Drop control characters (NUL above all) from URL values and cut them to length.
+
+    PostgreSQL refuses a NUL byte in any text parameter, so a typed ``?unit=%00`` would
+    otherwise fail every query and the refusal log itself; nothing legitimate has one.
+    """
+    for key in list(st.query_params.keys()):
+        values = st.query_params.get_all(key)
+        cleaned = [v.translate(_CONTROL)[:MAX_PARAM_LEN] for v in values]
+        if cleaned != values:
+            st.query_params[key] = cleaned[0] if len(cleaned) == 1 else cleaned
+
+
 def configure_page() -> None:
     st.set_page_config(page_title="Thước Đo", page_icon=":material/straighten:", layout="wide")
+    clean_query_params()
     theme.enable()
     if LANG_KEY not in st.session_state:
         st.session_state[LANG_KEY] = lang()
@@ -28,10 +49,23 @@ def language_switch() -> None:
     st.sidebar.selectbox(t("app.language"), LANGS, format_func=labels.get, key=LANG_KEY)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md_escape(text: str) -> str:
+    """Text from data (names from imports or an identity provider) as literal markdown.
+
+    Every markdown-significant ASCII character is backslash-escaped, so a name such as
+    ``[x](javascript:...)`` or ``![](http://...)`` shows as typed, never as a link,
+    an image, a heading or an icon code.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
 def user_box(user: User) -> None:
     sb = st.sidebar
-    scope = user.unit_code or t("auth.scope_city")
-    sb.markdown(f"**{t('auth.signed_in_as', name=user.name)}**")
+    scope = md_escape(user.unit_code) if user.unit_code else t("auth.scope_city")
+    sb.markdown(f"**{t('auth.signed_in_as', name=md_escape(user.name))}**")
     sb.caption(t("auth.role_scope", role=t(f"role.{user.role}") if user.role else "—", scope=scope))
     if sb.button(t("auth.sign_out"), key="sign_out", icon=":material/logout:"):
         sign_out()

@@ -14,6 +14,7 @@ from components.i18n import num, pct, t
 from components.i18n import period as fmt_period
 from components.nav import page
 from components.official_charts import grade_distribution_chart
+from components.tables import csv_bytes
 from queries.db import get_engine
 from queries.grades import grading_assignments, unit_month_grades, unit_officials_grades, unit_year_grades
 from thuocdo.domain.access import Scope
@@ -155,7 +156,7 @@ event = st.dataframe(
 )
 st.download_button(
     t("common.download_csv"),
-    table.to_csv(index=False).encode("utf-8-sig"),
+    csv_bytes(table),  # formula-safe: names come from imported files
     file_name=f"xep-loai-han-muc-{period.key()}.csv",
     mime="text/csv",
     key="grades_quota_csv",
@@ -211,7 +212,7 @@ chosen = st.dataframe(
 )
 st.download_button(
     t("common.download_csv"),
-    view.to_csv(index=False).encode("utf-8-sig"),
+    csv_bytes(view),
     file_name=f"xep-loai-{unit_code}-{period.key()}.csv",
     mime="text/csv",
     key="grades_officials_csv",

@@ -65,6 +65,8 @@ else:
 
 st.title(t("present.title"))
 if snap:
+    if not snap["verified"]:
+        st.error(t("present.snapshot.tampered", id=snap["id"]))
     st.caption(
         t(
             "present.source.snapshot",

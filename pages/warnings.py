@@ -158,8 +158,8 @@ def show_case(raw: str) -> None:
         st.title(t("warnings.title"))
         refuse(user, "warning", raw)
     if st.button(t("warnings.case.back"), icon=":material/arrow_back:", key="case_back"):
-        st.query_params.pop("warning", None)
-        st.rerun()
+        keep = {k: v for k, v in st.query_params.to_dict().items() if k != "warning"}
+        st.switch_page(page("warnings"), query_params=keep)
     subject = case["subject_name"] or case["subject_code"] or "–"
     st.title(f"{rule_name(case['rule_code'])} — {subject}")
     st.caption(
@@ -328,11 +328,13 @@ def show_queue(org_path: str | None) -> None:
         width="stretch",
         on_select="rerun",
         selection_mode="single-row",
-        key="wq_table",
+        key=f"wq_table_{st.session_state.get('wq_nonce', 0)}",
         column_config={"id": st.column_config.NumberColumn("#", format="%d", width="small")},
     )
     picked = selected_row(event)
     if picked is not None:
+        # A new table key next time: back in the queue, the old selection must not reopen it.
+        st.session_state["wq_nonce"] = st.session_state.get("wq_nonce", 0) + 1
         st.query_params["warning"] = str(int(table.iloc[picked]["id"]))
         st.rerun()
     download_buttons(table, "canh-bao", key="wq_dl")

@@ -30,6 +30,8 @@ def read(name: str, engine: Engine | None = None, **params) -> pd.DataFrame:
     """Run ``queries/sql/<name>.sql`` with bound ``params`` and return a DataFrame."""
     engine = engine or get_engine()
     stmt = sql_text(name)
+    # A NUL byte can match nothing, and PostgreSQL refuses it outright: drop it.
+    params = {k: (v.replace("\x00", "") if isinstance(v, str) else v) for k, v in params.items()}
     expanding = [k for k, v in params.items() if isinstance(v, (list, tuple, set, frozenset))]
     if expanding:
         from sqlalchemy import bindparam

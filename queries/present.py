@@ -52,10 +52,11 @@ def last_snapshot_before(scope: Scope, before_id: int | None) -> dict | None:
 
 
 def _viewer_row(row: dict | None, scope: Scope) -> dict | None:
-    """A snapshot row whose payload is pseudonymised for presenters (its hash is kept)."""
+    """A snapshot row whose payload is pseudonymised for presenters (its hash is kept),
+    with ``verified``: the stored payload still hashes to the stored content hash."""
     if row is None:
         return None
-    return {**row, "payload": figures.for_viewer(row["payload"], scope)}
+    return {**row, "verified": snapshots.verify(row), "payload": figures.for_viewer(row["payload"], scope)}
 
 
 @st.cache_data(ttl=3600, max_entries=64, show_spinner=False)

@@ -54,6 +54,19 @@ def test_overview_to_unit_to_objective_and_back(sqlite_engine, sqlite_url, chrom
         assert "44,0 %" in body
         shot(page, "dashboards-1-overview")
 
+        # A click on the status chart filters the ranking (and the rest) through the URL.
+        click_mark(page, "Chậm tiến độ", chart_index=0)
+        wait_url(page, r"status=off_track")
+        page.wait_for_selector("text=Đang lọc theo: Chậm tiến độ")
+        wait_app_idle(page)
+        ranking_chart = page.locator('[data-testid="stVegaLiteChart"]').nth(3)
+        assert ranking_chart.locator('path[role="graphics-symbol"][aria-label*="Phường Ba Đình"]').count() == 1
+        assert ranking_chart.locator('path[role="graphics-symbol"][aria-label*="Phường Hoàn Kiếm"]').count() == 0
+        shot(page, "dashboards-1b-filtered")
+        page.get_by_role("button", name="Bỏ lọc: Chậm tiến độ").click()
+        page.wait_for_function("() => !location.search.includes('status=')", timeout=SLOW)
+        wait_app_idle(page)
+
         # The ranking bar chart: one bar per unit, named in its aria-label.
         ranking = page.locator('[data-testid="stVegaLiteChart"]', has=page.locator('[aria-label*="Phường Ba Đình"]'))
         assert ranking.count() >= 1

@@ -23,8 +23,9 @@ def wait_title(page, text: str) -> None:
     page.wait_for_function(
         "([sel, text]) => { const h = document.querySelector(sel + ' h2'); return h && h.innerText.trim() === text; }",
         arg=[SLIDE, text],
+        timeout=90_000,
     )
-    wait_app_idle(page)  # the rest of the slide (chart, position) renders after its title
+    wait_app_idle(page, timeout=90_000)  # the rest of the slide (chart, position) renders after its title
 
 
 def test_presenter_freezes_and_moves_by_keyboard(sqlite_engine, sqlite_url, chromium_path):
@@ -43,8 +44,9 @@ def test_presenter_freezes_and_moves_by_keyboard(sqlite_engine, sqlite_url, chro
         # Freeze the period: the page switches to the snapshot, stated with its hash.
         page.get_by_role("button", name=re.compile("Chốt số liệu")).click()
         page.get_by_role("button", name="Chốt ngay").click()
-        page.wait_for_function("() => location.search.includes('snapshot=1')")
-        wait_app_idle(page)
+        # Freezing computes every figure once: allow for a busy machine.
+        page.wait_for_function("() => location.search.includes('snapshot=1')", timeout=120_000)
+        wait_app_idle(page, timeout=120_000)
         assert "Số liệu đã chốt: ảnh chụp #1" in page.inner_text("body")
         page.keyboard.press("Escape")
         page.locator("h1").first.click()  # focus the page, not a widget

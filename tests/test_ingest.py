@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import select, text, update
 
-from tests.data_ingest.helpers import EXAMPLES, MAPPINGS, NOW, REAL, count, identity, imp, seed
+from tests.data_ingest.helpers import EXAMPLES, MAPPINGS, REAL, count, identity, imp, seed
 from thuocdo.ingest import ImportFailed, batch_rejections, list_mappings, load_mapping, rejections_file, save_mapping
 from thuocdo.ingest.normalise import normalise_name
 from thuocdo.store.db import set_setting
@@ -81,14 +81,26 @@ def test_example_values_are_typed_and_derived(engine):
         assert off["gender"] == "M" and off["education"] == "thac_si" and off["theory_level"] == "cao_cap"
         assert off["position_code"] == "director" and off["is_leader"] is True
         assert str(off["birth_date"]) == "1975-03-12"
-        scores = dict(conn.execute(select(ratings.c.device_id, ratings.c.score).where(ratings.c.device_id == "TAB-X02-1")).all())
+        scores = dict(
+            conn.execute(select(ratings.c.device_id, ratings.c.score).where(ratings.c.device_id == "TAB-X02-1")).all()
+        )
         assert scores == {"TAB-X02-1": 4} or set(scores.values()) <= {3, 4}
-        words = sorted(r[0] for r in conn.execute(select(ratings.c.score).where(ratings.c.unit_id.in_(select(units.c.id).where(units.c.code == "VD.X02")))))
+        words = sorted(
+            r[0]
+            for r in conn.execute(
+                select(ratings.c.score).where(ratings.c.unit_id.in_(select(units.c.id).where(units.c.code == "VD.X02")))
+            )
+        )
         assert words == [3, 4]  # "Hài lòng", "Rất hài lòng" on the 4-level scale
         kr = conn.execute(select(key_results).where(key_results.c.code == "VD.O1.KR1")).mappings().one()
         assert kr["current"] == 70.0 and kr["baseline"] == 40.0 and kr["weight"] == 2.0
         o2 = conn.execute(select(objectives).where(objectives.c.code == "VD.O2")).mappings().one()
-        assert (o2["period_kind"], o2["quarter"], str(o2["start_date"]), str(o2["end_date"])) == ("quarter", 4, "2025-10-01", "2025-12-31")
+        assert (o2["period_kind"], o2["quarter"], str(o2["start_date"]), str(o2["end_date"])) == (
+            "quarter",
+            4,
+            "2025-10-01",
+            "2025-12-31",
+        )
         tree = {r.code: r for r in conn.execute(select(units.c.code, units.c.path, units.c.level, units.c.name_norm))}
         assert tree["VD.P01"].path.startswith(tree["VD"].path) and tree["VD.P01"].level == 1
         assert tree["VD.P01"].name_norm == normalise_name("Phường Đông Hòa") == "dong hoa"
@@ -100,7 +112,11 @@ def test_example_values_are_typed_and_derived(engine):
 @pytest.mark.skipif(not REAL.exists(), reason="the real 766 file is not beside the repository")
 def test_real_766_file_imports_as_kpi_values_on_all_three_sheets(engine):
     results = {}
-    for name, sheet, n in (("766_tinh", "Điểm tháng", 34), ("766_so_ban", "Sở Ban", 15), ("766_xa_phuong", "Xã Phường", 102)):
+    for name, sheet, n in (
+        ("766_tinh", "Điểm tháng", 34),
+        ("766_so_ban", "Sở Ban", 15),
+        ("766_xa_phuong", "Xã Phường", 102),
+    ):
         r = imp(engine, REAL, "kpi", mapping=str(MAPPINGS / f"{name}.json"), create_units=True)
         assert (r.rows_read, r.loaded, r.refused, r.already_present) == (n, n, 0, 0), [x.reason for x in r.rejections]
         assert r.sheet == sheet and r.period == 202510
@@ -111,7 +127,12 @@ def test_real_766_file_imports_as_kpi_values_on_all_three_sheets(engine):
     with engine.connect() as conn:
         assert conn.execute(select(kpi_values.c.id).where(kpi_values.c.month != 202510)).first() is None
         assert count(engine, kpi_values) == (34 + 15 + 102) * 7
-        by = {r.code: r for r in conn.execute(select(units.c.id, units.c.code, units.c.name, units.c.kind, units.c.parent_id, units.c.path))}
+        by = {
+            r.code: r
+            for r in conn.execute(
+                select(units.c.id, units.c.code, units.c.name, units.c.kind, units.c.parent_id, units.c.path)
+            )
+        }
         root, an_giang = by["766.VN"], by["H01"]
         assert root.parent_id is None and an_giang.parent_id == root.id
         provinces = [u for u in by.values() if u.parent_id == root.id]
@@ -133,7 +154,9 @@ def test_real_766_file_imports_as_kpi_values_on_all_three_sheets(engine):
     assert vals[(bn, code["766.CKMB"])] == pytest.approx(18.0)
     for u in by.values():
         if (u.id, code["766.TONG_SCORE"]) in vals:
-            parts = sum(vals[(u.id, code[c])] for c in ("766.CKMB", "766.TDGQ", "766.CLGQ", "766.TTTT", "766.MDHL", "766.MDSH"))
+            parts = sum(
+                vals[(u.id, code[c])] for c in ("766.CKMB", "766.TDGQ", "766.CLGQ", "766.TTTT", "766.MDHL", "766.MDSH")
+            )
             assert parts == pytest.approx(vals[(u.id, code["766.TONG_SCORE"])], abs=0.02)
 
     again = imp(engine, REAL, "kpi", mapping="766_tinh", create_units=True)  # by example name
@@ -200,15 +223,25 @@ def test_every_bad_row_is_refused_with_its_row_number_raw_values_and_reason(engi
     assert (b["rows_read"], b["loaded"], b["refused"], b["already_present"], b["status"]) == (11, 2, 9, 0, "partial")
     # The last row reads decimal commas, "09/2025", grade "B" and "1.000" tasks.
     with engine.connect() as conn:
-        row = conn.execute(
-            select(evaluations).join(officials, officials.c.id == evaluations.c.official_id).where(officials.c.code == "VD0002")
-        ).mappings().one()
+        row = (
+            conn.execute(
+                select(evaluations)
+                .join(officials, officials.c.id == evaluations.c.official_id)
+                .where(officials.c.code == "VD0002")
+            )
+            .mappings()
+            .one()
+        )
     assert (row["self_score"], row["final_score"], row["grade"], row["tasks_assigned"]) == (90.5, 87.5, "good", 1000)
 
 
 def test_refused_rows_file_imports_again_after_the_fix(engine):
     seed(engine)
-    r = imp(engine, "official_code,month,final_score\nVD0001,2025-09,88\nVD0002,2025-09,tám mươi\nVD0003,2025-09,-1\n", "evaluations")
+    r = imp(
+        engine,
+        "official_code,month,final_score\nVD0001,2025-09,88\nVD0002,2025-09,tám mươi\nVD0003,2025-09,-1\n",
+        "evaluations",
+    )
     assert (r.loaded, r.refused) == (1, 2)
     for fmt in ("csv", "xlsx"):
         data = rejections_file(batch_rejections(engine, r.batch_id), fmt)
@@ -217,7 +250,7 @@ def test_refused_rows_file_imports_again_after_the_fix(engine):
         table = read_table(data, f"tu_choi.{fmt}")
         assert table.columns == ["official_code", "month", "final_score", "Lý do từ chối", "Dòng gốc"]
         assert table.frame["Dòng gốc"].tolist() == ["3", "4"]
-    fixed = rejections_file(r.rejections, "csv").decode("utf-8-sig").replace("tám mươi", "80").replace(",-1,", ",75,")
+    fixed = rejections_file(r.rejections, "csv").decode("utf-8-sig").replace("tám mươi", "80").replace(",'-1,", ",75,")
     again = imp(engine, fixed, "evaluations", name="tu_choi_da_sua.csv")
     assert (again.loaded, again.refused) == (2, 0)
     assert set(again.ignored_columns) == {"Lý do từ chối", "Dòng gốc"}
@@ -247,21 +280,38 @@ def test_header_only_file_reads_nothing(sqlite_engine):
 def test_a_changed_value_is_a_correction_recorded_with_before_and_after(engine):
     seed(engine, "units", "officials", "evaluations")
     with engine.connect() as conn:
-        before = conn.execute(select(rollup_eval_unit.c.sum_final).join(units, units.c.id == rollup_eval_unit.c.unit_id).where(units.c.code == "VD.STC", rollup_eval_unit.c.month == 202510)).scalar()
-    r = imp(engine, "official_code,month,final_score,grade\nVD0001,2025-10,80,good\nVD0002,2025-10,84,good\n", "evaluations")
+        before = conn.execute(
+            select(rollup_eval_unit.c.sum_final)
+            .join(units, units.c.id == rollup_eval_unit.c.unit_id)
+            .where(units.c.code == "VD.STC", rollup_eval_unit.c.month == 202510)
+        ).scalar()
+    r = imp(
+        engine, "official_code,month,final_score,grade\nVD0001,2025-10,80,good\nVD0002,2025-10,84,good\n", "evaluations"
+    )
     assert (r.loaded, r.updated, r.already_present, r.refused) == (1, 1, 1, 0)
     with engine.connect() as conn:
         b = conn.execute(select(import_batches.c.options).where(import_batches.c.id == r.batch_id)).scalar()
-        after = conn.execute(select(rollup_eval_unit.c.sum_final).join(units, units.c.id == rollup_eval_unit.c.unit_id).where(units.c.code == "VD.STC", rollup_eval_unit.c.month == 202510)).scalar()
+        after = conn.execute(
+            select(rollup_eval_unit.c.sum_final)
+            .join(units, units.c.id == rollup_eval_unit.c.unit_id)
+            .where(units.c.code == "VD.STC", rollup_eval_unit.c.month == 202510)
+        ).scalar()
     change = b["changes"][0]
-    assert change["before"] == {"final_score": 90.0, "grade": "excellent"} and change["after"] == {"final_score": 80.0, "grade": "good"}
+    assert change["before"] == {"final_score": 90.0, "grade": "excellent"} and change["after"] == {
+        "final_score": 80.0,
+        "grade": "good",
+    }
     assert b["updated"] == 1
     assert after == pytest.approx(before - 10)  # the rollup followed the correction
 
 
 def test_official_update_changes_only_given_fields(engine):
     seed(engine)
-    r = imp(engine, "code,full_name,gender,unit_code,position\nVD0002,Trần Thị Bình,Nữ,VD.SNV,Phó Trưởng phòng\n", "officials")
+    r = imp(
+        engine,
+        "code,full_name,gender,unit_code,position\nVD0002,Trần Thị Bình,Nữ,VD.SNV,Phó Trưởng phòng\n",
+        "officials",
+    )
     assert r.updated == 1
     with engine.connect() as conn:
         o = conn.execute(select(officials).where(officials.c.code == "VD0002")).mappings().one()
@@ -274,7 +324,7 @@ def test_kpi_correction_and_range_against_the_catalogue(engine):
     seed(engine, "units", "kpi")
     r = imp(
         engine,
-        "unit_code,kpi_code,month,actual\nVD.P01,VD.HS_DUNG_HAN,2025-10,\"96,4\"\nVD.X02,VD.HS_DUNG_HAN,2025-10,95\nVD.X02,VD.HS_DUNG_HAN,2025-09,120\nVD.X02,KHONG_CO,2025-09,1\n",
+        'unit_code,kpi_code,month,actual\nVD.P01,VD.HS_DUNG_HAN,2025-10,"96,4"\nVD.X02,VD.HS_DUNG_HAN,2025-10,95\nVD.X02,VD.HS_DUNG_HAN,2025-09,120\nVD.X02,KHONG_CO,2025-09,1\n',
         "kpi",
     )
     assert (r.already_present, r.updated, r.refused) == (1, 1, 2)
@@ -284,7 +334,11 @@ def test_kpi_correction_and_range_against_the_catalogue(engine):
 
 def test_units_file_moves_a_subtree_and_refuses_cycles(engine):
     seed(engine, "units")
-    r = imp(engine, "code,name,kind,parent_code\nVD.Q,Quận Mới,other,VD\nVD.P01,Phường Đông Hòa,ward,VD.Q\nVD.Q,Quận Mới,other,VD.P01\n", "units")
+    r = imp(
+        engine,
+        "code,name,kind,parent_code\nVD.Q,Quận Mới,other,VD\nVD.P01,Phường Đông Hòa,ward,VD.Q\nVD.Q,Quận Mới,other,VD.P01\n",
+        "units",
+    )
     # Row 4 repeats VD.Q (duplicate in the file); the move of VD.P01 under VD.Q works.
     assert (r.loaded, r.refused) == (2, 1)
     with engine.connect() as conn:
@@ -327,7 +381,10 @@ def test_units_match_by_name_tolerantly(sqlite_engine, name, code):
         r = imp(sqlite_engine, f"unit_name,kpi_code,kpi_name,month,actual\n{variant},K1,Chỉ tiêu 1,2025-10,5\n", "kpi")
         assert r.refused == 0, r.rejections[0].reason
         with sqlite_engine.connect() as conn:
-            got = conn.execute(text("SELECT u.code FROM kpi_values v JOIN units u ON u.id = v.unit_id WHERE v.batch_id = :b"), {"b": r.batch_id}).scalar()
+            got = conn.execute(
+                text("SELECT u.code FROM kpi_values v JOIN units u ON u.id = v.unit_id WHERE v.batch_id = :b"),
+                {"b": r.batch_id},
+            ).scalar()
         assert got in (code, None)  # None: the value was already present from the NFC round
 
 
@@ -362,12 +419,20 @@ def test_unknown_units_are_created_only_when_asked(sqlite_engine):
     with sqlite_engine.connect() as conn:
         new = conn.execute(select(units).where(units.c.code == "NEW1")).mappings().one()
         root = conn.execute(select(units).where(units.c.code == "HN")).mappings().one()
-    assert new["parent_id"] == root["id"] and new["path"] == f"{root['path']}{new['id']}/" and new["name_norm"] == "moi lap"
+    assert (
+        new["parent_id"] == root["id"]
+        and new["path"] == f"{root['path']}{new['id']}/"
+        and new["name_norm"] == "moi lap"
+    )
 
 
 def test_unknown_code_suggests_units_with_a_close_name(sqlite_engine):
     imp(sqlite_engine, MATCH_UNITS, "units")
-    r = imp(sqlite_engine, "unit_code,unit_name,kpi_code,kpi_name,month,actual\nZZ9,Xã Đông Anh,K1,Chỉ tiêu,2025-10,5\n", "kpi")
+    r = imp(
+        sqlite_engine,
+        "unit_code,unit_name,kpi_code,kpi_name,month,actual\nZZ9,Xã Đông Anh,K1,Chỉ tiêu,2025-10,5\n",
+        "kpi",
+    )
     assert r.rejections[0].reason_key == "import.reason.unit_unknown_code_hint"
     assert "HN.X2 – Xã Đông Anh" in r.rejections[0].reason
 
@@ -386,7 +451,7 @@ def test_mapping_saved_under_a_name_and_reused(engine):
     save_mapping(engine, "bang_diem_so", spec, actor="admin@vd")
     assert [m["name"] for m in list_mappings(engine, "evaluations")] == ["bang_diem_so"]
     assert load_mapping("bang_diem_so", engine).period == 202509
-    r = imp(engine, "Mã CB;Điểm chính thức;Ghi chú\nVD0001;\"91,5\";tốt\n", "evaluations", mapping="bang_diem_so")
+    r = imp(engine, 'Mã CB;Điểm chính thức;Ghi chú\nVD0001;"91,5";tốt\n', "evaluations", mapping="bang_diem_so")
     assert r.loaded == 1 and r.period == 202509 and r.ignored_columns == ["Ghi chú"]
     # --period wins over the mapping's period.
     r = imp(engine, "Mã CB;Điểm chính thức\nVD0001;90\n", "evaluations", mapping="bang_diem_so", period="2025-10")
@@ -398,7 +463,14 @@ def test_mapping_saved_under_a_name_and_reused(engine):
 
 @pytest.mark.parametrize(
     "spec",
-    [[], {"kind": "nope"}, {"kind": "kpi", "indicators": {"A": {}}}, {"kind": "kpi", "unit": {"match": "guess"}}, {"kind": "units", "x": 1}, {"kind": "kpi", "period": "10-2025x"}],
+    [
+        [],
+        {"kind": "nope"},
+        {"kind": "kpi", "indicators": {"A": {}}},
+        {"kind": "kpi", "unit": {"match": "guess"}},
+        {"kind": "units", "x": 1},
+        {"kind": "kpi", "period": "10-2025x"},
+    ],
 )
 def test_invalid_mappings_are_refused(sqlite_engine, spec):
     with pytest.raises(ImportFailed) as exc:
@@ -412,12 +484,19 @@ def test_wide_table_with_a_bad_cell_refuses_the_whole_row(engine):
         "kind": "kpi",
         "unit": {"name": "Đơn vị", "match": "name"},
         "period": "2025-10",
-        "indicators": {"Điểm A": {"code": "A", "name": "Chỉ tiêu A", "max": 10}, "Điểm B": {"code": "B", "name": "Chỉ tiêu B"}},
+        "indicators": {
+            "Điểm A": {"code": "A", "name": "Chỉ tiêu A", "max": 10},
+            "Điểm B": {"code": "B", "name": "Chỉ tiêu B"},
+        },
     }
-    data = "Đơn vị,Điểm A,Điểm B\nPhường Đông Hòa,\"7,5\",3\nXã Tân Hội,x,4\nSở Tài chính,11,1\nSở Nội vụ,,\nThành phố Ví Dụ,,2\n"
+    data = 'Đơn vị,Điểm A,Điểm B\nPhường Đông Hòa,"7,5",3\nXã Tân Hội,x,4\nSở Tài chính,11,1\nSở Nội vụ,,\nThành phố Ví Dụ,,2\n'
     r = imp(engine, data, "kpi", mapping=mapping)
     assert (r.loaded, r.refused) == (2, 3)
-    assert [x.reason_key for x in r.rejections] == ["import.value.not_number", "import.reason.kpi_out_of_range", "import.reason.no_values"]
+    assert [x.reason_key for x in r.rejections] == [
+        "import.value.not_number",
+        "import.reason.kpi_out_of_range",
+        "import.reason.no_values",
+    ]
     assert "Điểm A" in r.rejections[0].reason
     assert count(engine, kpi_values) == 3  # two from row 2, one from row 6; nothing from refused rows
 
@@ -433,8 +512,12 @@ def _add_failing_trigger(engine) -> None:
                 "CREATE TRIGGER t_fail BEFORE INSERT ON rollup_eval_unit BEGIN SELECT RAISE(ABORT, 'boom'); END"
             )
         else:
-            conn.exec_driver_sql("CREATE FUNCTION t_fail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$ LANGUAGE plpgsql")
-            conn.exec_driver_sql("CREATE TRIGGER t_fail BEFORE INSERT ON rollup_eval_unit FOR EACH ROW EXECUTE FUNCTION t_fail()")
+            conn.exec_driver_sql(
+                "CREATE FUNCTION t_fail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$ LANGUAGE plpgsql"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER t_fail BEFORE INSERT ON rollup_eval_unit FOR EACH ROW EXECUTE FUNCTION t_fail()"
+            )
 
 
 def test_a_failure_midway_leaves_the_database_as_it_was(engine):
@@ -463,7 +546,11 @@ def test_rating_scale_comes_from_the_settings(engine):
     seed(engine)
     with engine.begin() as conn:
         set_setting(conn, "satisfaction_scale", 5)
-    r = imp(engine, "rated_at,unit_code,channel,score\n2025-10-01 08:00,VD.P01,kiosk,5\n2025-10-01 08:01,VD.P01,kiosk,Rất hài lòng\n2025-10-01 08:02,VD.P01,kiosk,6\n", "ratings")
+    r = imp(
+        engine,
+        "rated_at,unit_code,channel,score\n2025-10-01 08:00,VD.P01,kiosk,5\n2025-10-01 08:01,VD.P01,kiosk,Rất hài lòng\n2025-10-01 08:02,VD.P01,kiosk,6\n",
+        "ratings",
+    )
     assert (r.loaded, r.refused) == (2, 1)
     assert "1–5" in r.rejections[0].reason
     with engine.connect() as conn:
@@ -480,3 +567,53 @@ def test_batch_options_record_the_choices(sqlite_engine):
     assert json.dumps(r.to_dict(), ensure_ascii=False)  # serialisable as the CLI prints it
     with sqlite_engine.begin() as conn:
         conn.execute(update(import_batches).values(actor="x"))
+
+
+# ---- scope ------------------------------------------------------------------------------------------
+
+
+def test_a_scoped_importer_touches_only_its_own_subtree(engine):
+    seed(engine)
+    with engine.connect() as conn:
+        p01 = conn.execute(select(units.c.id, units.c.path).where(units.c.code == "VD.P01")).one()
+    scope = p01.path
+    r = imp(
+        engine,
+        "unit_code,unit_name,kpi_code,kpi_name,month,actual\nVD.P01,,K1,Chỉ tiêu,2025-10,5\nVD.X02,,K1,Chỉ tiêu,2025-10,6\nMOI,Tổ dân phố Mới,K1,Chỉ tiêu,2025-10,7\n",
+        "kpi",
+        scope_path=scope,
+        create_units=True,
+    )
+    assert (r.loaded, r.refused) == (2, 1)
+    assert r.rejections[0].reason_key == "import.reason.unit_out_of_scope" and "VD.X02" in r.rejections[0].reason
+    with engine.connect() as conn:
+        new = conn.execute(select(units.c.parent_id).where(units.c.code == "MOI")).scalar()
+    assert new == p01.id  # created inside the scope, under its own unit
+    ev = imp(
+        engine,
+        "official_code,month,final_score\nVD0004,2025-08,80\nVD0005,2025-08,80\n",
+        "evaluations",
+        scope_path=scope,
+    )
+    assert (ev.loaded, ev.refused) == (1, 1) and ev.rejections[0].reason_key == "import.reason.unit_out_of_scope"
+    un = imp(
+        engine,
+        "code,name,parent_code\nVD.P01.T1,Tổ 1,VD.P01\nVD.GOC,Gốc khác,\nVD.X02,Xã Tân Hội đổi tên,VD\n",
+        "units",
+        scope_path=scope,
+    )
+    assert (un.loaded, un.refused) == (1, 2)
+
+
+def test_refused_rows_file_is_formula_safe_and_still_imports(sqlite_engine):
+    seed(sqlite_engine)
+    r = imp(
+        sqlite_engine, 'official_code,month,final_score,evaluator\nVD0001,2025-09,-5,=HYPERLINK("x")\n', "evaluations"
+    )
+    data = rejections_file(r.rejections, "csv").decode("utf-8-sig")
+    assert "'-5" in data and "'=HYPERLINK" in data
+    fixed = data.replace("'-5", "75")
+    again = imp(sqlite_engine, fixed, "evaluations")
+    assert again.loaded == 1
+    with sqlite_engine.connect() as conn:
+        assert conn.execute(select(evaluations.c.evaluator)).scalar() == '=HYPERLINK("x")'

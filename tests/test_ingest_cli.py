@@ -21,7 +21,9 @@ PY = sys.executable
 
 def cli(url: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run([PY, "-m", "thuocdo", "import", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [PY, "-m", "thuocdo", "import", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def url_of(engine) -> str:
@@ -32,7 +34,9 @@ def ratings_file(path: Path, n: int, prefix: str = "R", month: int = 10) -> Path
     with path.open("w", encoding="utf-8") as fh:
         fh.write("rating_id,rated_at,unit_code,channel,device_id,score\n")
         for i in range(n):
-            fh.write(f"{prefix}{i},2025-{month:02d}-{1 + i % 28:02d} {7 + i % 11:02d}:{i % 60:02d}:{(i // 60) % 60:02d},{'VD.P01' if i % 2 else 'VD.X02'},kiosk,K{i % 5},{1 + i % 4}\n")
+            fh.write(
+                f"{prefix}{i},2025-{month:02d}-{1 + i % 28:02d} {7 + i % 11:02d}:{i % 60:02d}:{(i // 60) % 60:02d},{'VD.P01' if i % 2 else 'VD.X02'},kiosk,K{i % 5},{1 + i % 4}\n"
+            )
     return path
 
 
@@ -80,10 +84,24 @@ def test_mapping_saved_from_the_command_line(sqlite_engine, tmp_path):
     url = url_of(sqlite_engine)
     seed(sqlite_engine)
     m = tmp_path / "bang.json"
-    m.write_text(json.dumps({"kind": "evaluations", "columns": {"Mã": "official_code", "Điểm": "final_score"}}), encoding="utf-8")
+    m.write_text(
+        json.dumps({"kind": "evaluations", "columns": {"Mã": "official_code", "Điểm": "final_score"}}), encoding="utf-8"
+    )
     f = tmp_path / "bang.csv"
     f.write_text("Mã,Điểm\nVD0003,77\n", encoding="utf-8")
-    first = cli(url, str(f), "--kind", "evaluations", "--mapping", str(m), "--period", "2025-08", "--save-mapping", "bang_so", "--json")
+    first = cli(
+        url,
+        str(f),
+        "--kind",
+        "evaluations",
+        "--mapping",
+        str(m),
+        "--period",
+        "2025-08",
+        "--save-mapping",
+        "bang_so",
+        "--json",
+    )
     assert first.returncode == 0, first.stderr
     second = cli(url, str(f), "--kind", "evaluations", "--mapping", "bang_so", "--period", "2025-08", "--json")
     assert json.loads(second.stdout)["already_present"] == 1
@@ -145,11 +163,18 @@ def test_overlapping_imports_both_finish_and_never_double_count(engine, tmp_path
     b = ratings_file(tmp_path / "b.csv", 40_000, "B", 10)
     env = {**os.environ, "DATABASE_URL": url}
     procs = [
-        subprocess.Popen([PY, "-m", "thuocdo", "import", str(p), "--kind", "ratings", "--json"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [PY, "-m", "thuocdo", "import", str(p), "--kind", "ratings", "--json"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for p in (a, b, a)
     ]
     outs = [p.communicate(timeout=300) for p in procs]
-    for p, (out, err) in zip(procs, outs, strict=True):
+    for p, (_out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
     results = [json.loads(o) for o, _ in outs]
     assert sorted((r["loaded"], r["already_present"]) for r in results) == [(0, 40_000), (40_000, 0), (40_000, 0)]

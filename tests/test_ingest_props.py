@@ -21,7 +21,17 @@ HEADERS = {
     "evaluations": ["official_code", "month", "final_score", "self_score", "grade", "tasks_assigned"],
     "ratings": ["rated_at", "unit_code", "official_code", "channel", "score", "device_id"],
     "kpi": ["unit_code", "kpi_code", "kpi_name", "month", "actual", "target"],
-    "okr": ["objective_code", "objective_title", "unit_code", "period", "kr_code", "kr_title", "target", "checked_at", "value"],
+    "okr": [
+        "objective_code",
+        "objective_title",
+        "unit_code",
+        "period",
+        "kr_code",
+        "kr_title",
+        "target",
+        "checked_at",
+        "value",
+    ],
 }
 # Cells that are sometimes right and often wrong for some field.
 CELLS = st.one_of(
@@ -60,7 +70,7 @@ CELLS = st.one_of(
             "O1",
             "O1.KR1",
             "abc",
-            "\"",
+            '"',
             ";",
             "\t",
             "x" * 300,
@@ -121,19 +131,38 @@ def check(engine, data: bytes, kind: str, name: str) -> None:
     assert all(x.reason and x.reason_key for x in r.rejections)
     with engine.connect() as conn:
         b = conn.execute(select(import_batches).where(import_batches.c.id == r.batch_id)).mappings().one()
-        assert (b["rows_read"], b["loaded"], b["refused"], b["already_present"]) == (r.rows_read, r.loaded, r.refused, r.already_present)
+        assert (b["rows_read"], b["loaded"], b["refused"], b["already_present"]) == (
+            r.rows_read,
+            r.loaded,
+            r.refused,
+            r.already_present,
+        )
         assert conn.execute(select(func.count()).select_from(import_batches)).scalar() == n_batches + 1
         if kind == "evaluations":
-            assert conn.execute(select(func.count()).select_from(evaluations).where(evaluations.c.batch_id == r.batch_id)).scalar() == r.loaded
+            assert (
+                conn.execute(
+                    select(func.count()).select_from(evaluations).where(evaluations.c.batch_id == r.batch_id)
+                ).scalar()
+                == r.loaded
+            )
         if kind == "ratings":
-            assert conn.execute(select(func.count()).select_from(ratings).where(ratings.c.batch_id == r.batch_id)).scalar() == r.loaded
+            assert (
+                conn.execute(select(func.count()).select_from(ratings).where(ratings.c.batch_id == r.batch_id)).scalar()
+                == r.loaded
+            )
 
 
-PROPS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+PROPS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 @PROPS
-@given(table=tables(), delimiter=st.sampled_from([",", ";", "\t"]), encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1258"]))
+@given(
+    table=tables(),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "cp1258"]),
+)
 def test_random_malformed_tables_never_crash_and_never_lose_a_row(sqlite_engine, table, delimiter, encoding):
     if not _seeded(sqlite_engine):
         seed(sqlite_engine)
@@ -142,13 +171,26 @@ def test_random_malformed_tables_never_crash_and_never_lose_a_row(sqlite_engine,
 
 
 @PROPS
-@given(data=st.binary(max_size=400), kind=st.sampled_from(KINDS), name=st.sampled_from(["x.csv", "x.json", "x.xlsx", "x.txt", "x"]))
+@given(
+    data=st.binary(max_size=400),
+    kind=st.sampled_from(KINDS),
+    name=st.sampled_from(["x.csv", "x.json", "x.xlsx", "x.txt", "x"]),
+)
 def test_random_bytes_never_crash(sqlite_engine, data, kind, name):
     check(sqlite_engine, data, kind, name)
 
 
 @PROPS
-@given(records=st.lists(st.dictionaries(st.sampled_from(HEADERS["ratings"] + ["x"]), st.one_of(st.none(), st.integers(), st.floats(), st.booleans(), CELLS, st.lists(st.integers(), max_size=2)), max_size=7), max_size=8))
+@given(
+    records=st.lists(
+        st.dictionaries(
+            st.sampled_from(HEADERS["ratings"] + ["x"]),
+            st.one_of(st.none(), st.integers(), st.floats(), st.booleans(), CELLS, st.lists(st.integers(), max_size=2)),
+            max_size=7,
+        ),
+        max_size=8,
+    )
+)
 def test_random_json_records_never_crash(sqlite_engine, records):
     import json
 

@@ -7,7 +7,15 @@ from sqlalchemy import func, select
 
 from tests.data_ingest.helpers import count, identity, imp, seed
 from thuocdo.ingest.kinds.ratings import _hash63
-from thuocdo.store.schema import devices, import_batches, ratings, rollup_rating_hour, rollup_rating_official, rollup_rating_unit, units
+from thuocdo.store.schema import (
+    devices,
+    import_batches,
+    ratings,
+    rollup_rating_hour,
+    rollup_rating_official,
+    rollup_rating_unit,
+    units,
+)
 
 HEAD = "rating_id,rated_at,unit_code,official_code,service_code,channel,device_id,score\n"
 
@@ -15,12 +23,21 @@ HEAD = "rating_id,rated_at,unit_code,official_code,service_code,channel,device_i
 def test_ratings_load_roll_up_and_register_devices(engine):
     seed(engine)
     body = HEAD + "".join(
-        f"R{i},2025-10-{1 + i % 28:02d} {8 + i % 9:02d}:{i % 60:02d}:00,VD.P01,VD0004,1.004227,kiosk,K{i % 3},{1 + i % 4}\n" for i in range(200)
+        f"R{i},2025-10-{1 + i % 28:02d} {8 + i % 9:02d}:{i % 60:02d}:00,VD.P01,VD0004,1.004227,kiosk,K{i % 3},{1 + i % 4}\n"
+        for i in range(200)
     )
     r = imp(engine, body, "ratings")
     assert (r.loaded, r.refused) == (200, 0)
     with engine.connect() as conn:
-        roll = conn.execute(select(rollup_rating_unit).join(units, units.c.id == rollup_rating_unit.c.unit_id).where(units.c.code == "VD.P01")).mappings().all()
+        roll = (
+            conn.execute(
+                select(rollup_rating_unit)
+                .join(units, units.c.id == rollup_rating_unit.c.unit_id)
+                .where(units.c.code == "VD.P01")
+            )
+            .mappings()
+            .all()
+        )
         assert len(roll) == 1 and roll[0]["n"] == 200 and roll[0]["month"] == 202510
         assert [roll[0][f"s{i}"] for i in range(1, 5)] == [50, 50, 50, 50]
         assert roll[0]["n_devices"] == 3
@@ -43,7 +60,13 @@ def test_ratings_load_roll_up_and_register_devices(engine):
 def test_identity_hash_is_stable_across_spellings_of_the_same_row(sqlite_engine):
     seed(sqlite_engine)
     a = imp(sqlite_engine, "rated_at,unit_code,channel,score\n01/10/2025 08:05:12,VD.P01,kiosk,4\n", "ratings")
-    b = imp(sqlite_engine, "thời gian,đơn vị,kênh,mức độ\n2025-10-01T08:05:12,Phường Đông Hòa,Ki-ốt,Rất hài lòng\n".replace("đơn vị", "tên đơn vị"), "ratings")
+    b = imp(
+        sqlite_engine,
+        "thời gian,đơn vị,kênh,mức độ\n2025-10-01T08:05:12,Phường Đông Hòa,Ki-ốt,Rất hài lòng\n".replace(
+            "đơn vị", "tên đơn vị"
+        ),
+        "ratings",
+    )
     assert a.loaded == 1 and (b.loaded, b.already_present) == (0, 1)
     # The hash itself is a fixed function of the text (a re-import next year finds the same value).
     assert _hash63("2025-10-01T08:05:12|1|||kiosk||4|4|") == _hash63("2025-10-01T08:05:12|1|||kiosk||4|4|")
@@ -65,7 +88,7 @@ def test_bad_ratings_are_refused_each_with_its_reason(engine):
         "A9,2030-01-01 08:00:00,VD.P01,,,kiosk,,4\n"  # 11 in the future
         "A10,2025-10-01 08:00:00,,,,kiosk,,4\n"  # 12 no unit
         "A11,2025-10-01 08:00:00,VD.P01,,,kiosk,,\n"  # 13 no score
-        "A12,2025-10-01 08:00:00,VD.P01,,,kiosk,,\"2,5\"\n"  # 14 not a whole level
+        'A12,2025-10-01 08:00:00,VD.P01,,,kiosk,,"2,5"\n'  # 14 not a whole level
         "A13,01/10/2025 08:00,VD.X02,VD0005,,Máy tính bảng,T1,Bình thường\n"  # 15 ok
     )
     r = imp(engine, body, "ratings")
@@ -129,7 +152,9 @@ def test_big_ratings_file_takes_the_bulk_path(engine):
     n = 100_500
     lines = [HEAD]
     for i in range(n):
-        lines.append(f"B{i},2025-09-{1 + i % 30:02d} {7 + i % 11:02d}:{i % 60:02d}:{(i // 60) % 60:02d},{'VD.P01' if i % 2 else 'VD.X02'},,,kiosk,K{i % 7},{1 + i % 4}\n")
+        lines.append(
+            f"B{i},2025-09-{1 + i % 30:02d} {7 + i % 11:02d}:{i % 60:02d}:{(i // 60) % 60:02d},{'VD.P01' if i % 2 else 'VD.X02'},,,kiosk,K{i % 7},{1 + i % 4}\n"
+        )
     r = imp(engine, "".join(lines), "ratings")
     assert (r.loaded, r.refused) == (n, 0)
     with engine.connect() as conn:

@@ -13,9 +13,18 @@ import pytest
 
 from thuocdo.ingest import ImportFailed, read_table
 from thuocdo.ingest.normalise import exact_name, normalise_code, normalise_header, normalise_name
-from thuocdo.ingest.values import BadValue, datetimes, numbers, parse_bool, parse_date, parse_datetime, parse_month, parse_number
+from thuocdo.ingest.values import (
+    BadValue,
+    datetimes,
+    numbers,
+    parse_bool,
+    parse_date,
+    parse_datetime,
+    parse_month,
+    parse_number,
+)
 
-VI = "mã,tên đơn vị,điểm\nP01,Phường Đông Hòa,\"87,5\"\nX02,Xã Tân Hội,90\n"
+VI = 'mã,tên đơn vị,điểm\nP01,Phường Đông Hòa,"87,5"\nX02,Xã Tân Hội,90\n'
 
 
 def cp1258_bytes(text: str) -> bytes:
@@ -91,7 +100,7 @@ def test_delimiter_is_sniffed(sep):
 
 
 def test_semicolon_csv_with_decimal_commas_keeps_the_commas():
-    table = read_table("ma;diem\nA;87,5\nB;1.234,5\n".encode(), "x.csv")
+    table = read_table(b"ma;diem\nA;87,5\nB;1.234,5\n", "x.csv")
     assert table.frame["diem"].tolist() == ["87,5", "1.234,5"]
 
 
@@ -214,7 +223,17 @@ def test_preview_limits_rows():
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("87,5", 87.5), ("87.5", 87.5), ("1.234,5", 1234.5), ("1,234.5", 1234.5), ("1.234.567", 1234567), ("1 234", 1234), (" 90 ", 90), ("-3", -3), (",5", 0.5)],
+    [
+        ("87,5", 87.5),
+        ("87.5", 87.5),
+        ("1.234,5", 1234.5),
+        ("1,234.5", 1234.5),
+        ("1.234.567", 1234567),
+        ("1 234", 1234),
+        (" 90 ", 90),
+        ("-3", -3),
+        (",5", 0.5),
+    ],
 )
 def test_numbers_read_decimal_commas_and_grouping(text, value):
     assert parse_number(text) == value
@@ -268,7 +287,9 @@ def test_not_dates(text):
 
 
 def test_vectorised_datetimes():
-    s = pd.Series(["2025-10-03 08:15:00", "03/10/2025 08:15", "03/10/2025", "x", "", "2025-10-03T08:15:00+07:00"], dtype="str")
+    s = pd.Series(
+        ["2025-10-03 08:15:00", "03/10/2025 08:15", "03/10/2025", "x", "", "2025-10-03T08:15:00+07:00"], dtype="str"
+    )
     out = datetimes(s)
     assert out.iloc[0] == pd.Timestamp("2025-10-03 08:15")
     assert out.iloc[1] == pd.Timestamp("2025-10-03 08:15")
@@ -279,7 +300,16 @@ def test_vectorised_datetimes():
 
 @pytest.mark.parametrize(
     ("text", "month"),
-    [("2025-10", 202510), ("10/2025", 202510), ("202510", 202510), ("Tháng 10/2025", 202510), ("T10/2025", 202510), ("thang 10 nam 2025", 202510), ("2025-10-15", 202510), ("15/10/2025", 202510)],
+    [
+        ("2025-10", 202510),
+        ("10/2025", 202510),
+        ("202510", 202510),
+        ("Tháng 10/2025", 202510),
+        ("T10/2025", 202510),
+        ("thang 10 nam 2025", 202510),
+        ("2025-10-15", 202510),
+        ("15/10/2025", 202510),
+    ],
 )
 def test_months(text, month):
     assert parse_month(text) == month
@@ -291,7 +321,10 @@ def test_not_months(text):
         parse_month(text)
 
 
-@pytest.mark.parametrize(("text", "value"), [("có", True), ("Không", False), ("x", True), ("1", True), ("0", False), ("TRUE", True), ("đúng", True)])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("có", True), ("Không", False), ("x", True), ("1", True), ("0", False), ("TRUE", True), ("đúng", True)],
+)
 def test_booleans(text, value):
     assert parse_bool(text) is value
 

@@ -43,7 +43,7 @@ def test_leader_headline_with_changes(dash_db):
     assert m["Tỷ lệ hài lòng"] == ("95,0 %", "0,0 điểm %")
     assert m["Điểm bình quân"] == ("84,0", "+1,0")
     assert m["Đơn vị đúng tiến độ"][0] == "1"
-    assert m["Đơn vị có nguy cơ chậm"][0] == "1"
+    assert m["Đơn vị có nguy cơ"][0] == "1"
     assert m["Đơn vị chậm tiến độ"][0] == "1"
     assert m["Cảnh báo đang mở"][0] == "2"
     assert "so với Tháng 09/2026" in texts(at)
@@ -116,3 +116,11 @@ def test_imported_766_only_unit_counts_in_kpi(dash_db):
     at = open_page(PAGE, "leader", {"period": "2026-10", "sort": "kpi"})
     ranking = frame(at, "ov_rank_table").set_index("code")
     assert ranking.loc["HN.SNV", "kpi"] == pytest.approx((1.2 + 0.5) / 2)
+
+
+def test_custom_range_period(dash_db):
+    at = open_page(PAGE, "leader", {"period": "2026-08..2026-10"})
+    assert not at.exception
+    m = {x.label: x.value for x in at.metric}
+    assert m["Hoàn thành KPI"] == "88,9 %"  # mean of the 21 KPI values of the three months
+    assert "so với 05/2026 – 07/2026" in texts(at)

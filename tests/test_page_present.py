@@ -158,3 +158,15 @@ def test_english_deck_text(present_app):
     assert not at.exception
     assert [h.value for h in at.header] == ["Thước Đo — Report, Oct 2026"]
     assert "Slide 1/9" in captions(at)
+
+
+def test_an_edited_snapshot_is_flagged(present_app):
+    snap = create_snapshot(present_app, CITY, Period.month(202610), actor="lanhdao@thuocdo.demo")
+    at = open_present("leader", {"snapshot": str(snap["id"])})
+    assert not at.error
+    payload = dict(snap["payload"])
+    payload["overview"] = {**payload["overview"], "avg_final": 99.0}
+    with present_app.begin() as conn:
+        conn.execute(s.snapshots.update().where(s.snapshots.c.id == snap["id"]).values(payload=payload))
+    at = open_present("leader", {"snapshot": str(snap["id"])})
+    assert any("không còn khớp với mã băm" in str(e.value) for e in at.error)

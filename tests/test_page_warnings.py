@@ -218,3 +218,32 @@ def test_presenter_is_refused(demo_db):
     at = run("presenter")
     assert not at.exception
     assert "Vai trò của bạn không được mở trang này" in body(at)
+
+
+def test_picking_a_row_opens_its_case_file(demo_db):
+    at = run("inspector")
+    first_id = int(queue(at).iloc[0]["id"])
+    at.session_state["wq_table_0"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    assert at.query_params["warning"] in ([str(first_id)], str(first_id))
+    assert "Lịch sử xử lý" in body(at)
+    # Back to the queue: the earlier pick does not reopen the case.
+    at.button(key="case_back").click()
+    at.run()
+    assert not at.exception
+    assert "warning" not in at.query_params
+    assert queue(at) is not None
+
+
+def test_queue_filters(demo_db):
+    at = run("leader")
+    at.multiselect(key="wq_rules").set_value(["rotation_due"])
+    at.run()
+    assert set(queue(at)["Quy tắc"]) == {"Đến hạn chuyển đổi vị trí"}
+    at.multiselect(key="wq_rules").set_value([])
+    at.selectbox(key="wq_owner").set_value("")
+    at.multiselect(key="wq_sev").set_value(["high"])
+    at.run()
+    assert not at.exception
+    assert "Không có cảnh báo nào phù hợp." in body(at) or set(queue(at)["Mức độ"]) == {"Cao"}

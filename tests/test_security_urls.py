@@ -105,3 +105,30 @@ def test_hostile_parameters(dash_db, key, file, set_name):
     # The page said something a person can read: its own content, a refusal or a warning.
     assert body.strip()
     assert table_counts(dash_db) == before
+
+
+@pytest.fixture
+def pg_dash_db(pg_url, monkeypatch):
+    from thuocdo.store.db import init_db
+    from thuocdo.store.engine import make_engine
+
+    engine = make_engine(pg_url)
+    init_db(engine)
+    fixture_dashboards.build(engine)
+    monkeypatch.setenv("DATABASE_URL", pg_url)
+    monkeypatch.delenv("THUOCDO_ENV", raising=False)
+    monkeypatch.chdir(ROOT)
+    through_frame(monkeypatch)
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.parametrize("file", ["pages/unit.py", "pages/official.py", "pages/warnings.py", "pages/satisfaction.py"])
+def test_nul_bytes_on_postgres(pg_dash_db, file):
+    """PostgreSQL refuses NUL in text parameters: the frame strips it from the URL first
+    (regression: every refusal and every lookup by code failed with DataError)."""
+    before = table_counts(pg_dash_db)
+    at = open_app(file, "leader", {name: "CB0001\x00' OR 1=1--" for name in PARAMS})
+    assert not at.exception, at.exception
+    assert "\x00" not in "".join(at.query_params.get(k, [""])[0] for k in at.query_params)
+    assert table_counts(pg_dash_db) == before

@@ -124,7 +124,11 @@ def _human(result, payload: dict, lang: str) -> str:
     if result.created_units:
         lines.append(message("import.summary.created_units", lang, n=fmt_number(len(result.created_units), lang)))
     if result.created_kpis:
-        lines.append(message("import.summary.created_kpis", lang, n=len(result.created_kpis), codes=", ".join(result.created_kpis)))
+        lines.append(
+            message(
+                "import.summary.created_kpis", lang, n=len(result.created_kpis), codes=", ".join(result.created_kpis)
+            )
+        )
     if result.ignored_columns:
         lines.append(message("import.summary.ignored", lang, columns=", ".join(result.ignored_columns)))
     if result.rejections:

@@ -111,7 +111,9 @@ class Mapping:
             raise ImportFailed("import.error.mapping_invalid", detail="unit must be an object")
         match = unit.get("match", "auto")
         if match not in MATCH_MODES:
-            raise ImportFailed("import.error.mapping_invalid", detail=f"unit.match must be one of {', '.join(MATCH_MODES)}")
+            raise ImportFailed(
+                "import.error.mapping_invalid", detail=f"unit.match must be one of {', '.join(MATCH_MODES)}"
+            )
         indicators = []
         raw_ind = spec.get("indicators") or {}
         if raw_ind and kind != "kpi":
@@ -221,7 +223,9 @@ def save_mapping(engine: Engine, name: str, spec: dict, actor: str = "system") -
     with engine.begin() as conn:
         conn.execute(delete(import_mappings).where(import_mappings.c.name == name))
         conn.execute(
-            insert(import_mappings).values(name=name, kind=mapping.kind, spec=spec, created_at=dt.datetime.now(), created_by=actor)
+            insert(import_mappings).values(
+                name=name, kind=mapping.kind, spec=spec, created_at=dt.datetime.now(), created_by=actor
+            )
         )
     return mapping
 

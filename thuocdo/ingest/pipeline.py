@@ -200,7 +200,9 @@ def write_transaction(engine: Engine, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
         conn.commit()
 
 
-def _record_failed(engine: Engine, kind: str, file_name, sha: str, actor: str, started: dt.datetime, error: str, options: dict) -> int | None:
+def _record_failed(
+    engine: Engine, kind: str, file_name, sha: str, actor: str, started: dt.datetime, error: str, options: dict
+) -> int | None:
     """A failed attempt is still a batch (status failed, nothing loaded) for the record."""
     try:
         with engine.begin() as conn:
@@ -228,7 +230,13 @@ def _record_failed(engine: Engine, kind: str, file_name, sha: str, actor: str, s
 def _previous(conn: Connection, sha: str, kind: str, batch_id: int, sheet: str | None) -> list[dict]:
     """Earlier batches of the same file (same SHA-256, kind and sheet) that did not fail."""
     rows = conn.execute(
-        select(import_batches.c.id, import_batches.c.started_at, import_batches.c.loaded, import_batches.c.status, import_batches.c.options)
+        select(
+            import_batches.c.id,
+            import_batches.c.started_at,
+            import_batches.c.loaded,
+            import_batches.c.status,
+            import_batches.c.options,
+        )
         .where(import_batches.c.sha256 == sha, import_batches.c.kind == kind, import_batches.c.id != batch_id)
         .where(import_batches.c.status != "failed")
         .order_by(import_batches.c.id)
@@ -257,7 +265,7 @@ class Context:
     actor: str
     now: dt.datetime
     scale: int = 4
-    settings: dict = field(default_factory=dict)
+    scope_path: str = "/"
 
     @property
     def today(self) -> dt.date:
@@ -288,12 +296,15 @@ def import_file(
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     now: dt.datetime | None = None,
     rescan_warnings: bool = True,
+    scope_path: str = "/",
 ) -> ImportResult:
     """Import ``source`` (a path, bytes or a file object) as ``kind``.
 
     Returns an :class:`ImportResult`; raises :class:`ImportFailed` when nothing could be
     read (unknown format, encoding, sheet, mapping, or missing required columns) — a
     ``failed`` batch is recorded and its id set on the exception as ``batch_id``.
+    ``scope_path`` is the importing user's unit subtree (``Scope.unit_path``): rows of
+    units outside it are refused, and units are created only inside it.
     """
     t0 = time.perf_counter()
     started = dt.datetime.now()
@@ -304,7 +315,7 @@ def import_file(
     data, name = load_bytes(source)
     file_name = file_name or name
     sha = hashlib.sha256(data).hexdigest()
-    options: dict = {"create_units": bool(create_units)}
+    options: dict = {"create_units": bool(create_units), "scope_path": scope_path or "/"}
     handler = HANDLERS[kind]()
     try:
         m = load_mapping(mapping, engine)
@@ -362,6 +373,7 @@ def import_file(
                 actor=actor,
                 now=now,
                 scale=_scale(conn),
+                scope_path=scope_path or "/",
             )
             outcome = handler.load(ctx, prepared)
             rejections = _rejections(table, outcome)
@@ -403,7 +415,9 @@ def import_file(
         exc.batch_id = _record_failed(engine, kind, file_name, sha, actor, started, exc.text("vi"), options)
         raise
     except Exception as exc:
-        failed_id = _record_failed(engine, kind, file_name, sha, actor, started, f"{type(exc).__name__}: {exc}", options)
+        failed_id = _record_failed(
+            engine, kind, file_name, sha, actor, started, f"{type(exc).__name__}: {exc}", options
+        )
         err = ImportFailed("import.error.database", detail=f"{type(exc).__name__}: {str(exc)[:300]}")
         err.batch_id = failed_id
         raise err from exc
@@ -473,7 +487,13 @@ def _write_rejections(conn: Connection, batch_id: int, rejections: list[Rejectio
         conn.execute(
             insert(import_rejections),
             [
-                {"batch_id": batch_id, "row_number": r.row_number, "raw": r.raw, "reason": r.reason, "reason_key": r.reason_key}
+                {
+                    "batch_id": batch_id,
+                    "row_number": r.row_number,
+                    "raw": r.raw,
+                    "reason": r.reason,
+                    "reason_key": r.reason_key,
+                }
                 for r in rejections[start : start + chunk]
             ],
         )

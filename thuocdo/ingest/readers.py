@@ -189,7 +189,9 @@ def _auto_header(rows: list[list[str]]) -> int:
     return 0
 
 
-def _from_rows(rows: list[list[str]], header_row: int | None, first_row_number: int = 1) -> tuple[pd.DataFrame, np.ndarray, list[BadRow], int]:
+def _from_rows(
+    rows: list[list[str]], header_row: int | None, first_row_number: int = 1
+) -> tuple[pd.DataFrame, np.ndarray, list[BadRow], int]:
     """Build the table from rows of text cells (row i has number first_row_number + i)."""
     if not rows:
         raise ImportFailed("import.error.empty")
@@ -220,11 +222,17 @@ def _from_rows(rows: list[list[str]], header_row: int | None, first_row_number: 
             row = list(row) + [""] * (width - len(row))
         data.append(row)
         numbers.append(number)
-    frame = pd.DataFrame(data, columns=cols, dtype="str") if data else pd.DataFrame({c: pd.Series([], dtype="str") for c in cols})
+    frame = (
+        pd.DataFrame(data, columns=cols, dtype="str")
+        if data
+        else pd.DataFrame({c: pd.Series([], dtype="str") for c in cols})
+    )
     return frame, np.asarray(numbers, dtype=np.int64), bad, first_row_number + h
 
 
-def read_csv_text(text: str, delimiter: str, header_row: int | None) -> tuple[pd.DataFrame, np.ndarray, list[BadRow], int]:
+def read_csv_text(
+    text: str, delimiter: str, header_row: int | None
+) -> tuple[pd.DataFrame, np.ndarray, list[BadRow], int]:
     """Fast path with pandas' C parser; ragged or badly quoted files go row by row."""
     # Old Mac files end lines with a lone CR; one convention keeps both parsers in step.
     if "\r" in text:
@@ -241,20 +249,20 @@ def read_csv_text(text: str, delimiter: str, header_row: int | None) -> tuple[pd
             # A row longer than the header makes pandas drop or shift cells: go slow instead.
             warnings.simplefilter("error", pd.errors.ParserWarning)
             frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype="str",
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            skiprows=header_row - 1,
-            header=0,
-            engine="c",
-            quotechar='"',
-            doublequote=True,
-            on_bad_lines="error",
-            index_col=False,
-        )
+                io.StringIO(text),
+                sep=delimiter,
+                dtype="str",
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=False,
+                skiprows=header_row - 1,
+                header=0,
+                engine="c",
+                quotechar='"',
+                doublequote=True,
+                on_bad_lines="error",
+                index_col=False,
+            )
     except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError, ValueError, csv.Error):
         frame = None
     if frame is not None and _clean_frame(frame):
@@ -292,14 +300,21 @@ def _read_arrow(text: str, delimiter: str, header_row: int, header: list[str]):
             read_options=pacsv.ReadOptions(skip_rows=header_row, column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values='"' in text),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
         return None
     frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get)
     cols = _unique_headers(header)
-    while len(cols) > 1 and cols[-1].startswith("Cột ") and not str(header[len(cols) - 1]).strip() and frame.iloc[:, len(cols) - 1].eq("").all():
+    while (
+        len(cols) > 1
+        and cols[-1].startswith("Cột ")
+        and not str(header[len(cols) - 1]).strip()
+        and frame.iloc[:, len(cols) - 1].eq("").all()
+    ):
         cols.pop()
     frame = frame.iloc[:, : len(cols)]
     frame.columns = cols
@@ -456,7 +471,11 @@ def read_json(text: str):
             continue
         data.append(row)
         numbers.append(n)
-    frame = pd.DataFrame(data, columns=names, dtype="str") if data else pd.DataFrame({c: pd.Series([], dtype="str") for c in names})
+    frame = (
+        pd.DataFrame(data, columns=names, dtype="str")
+        if data
+        else pd.DataFrame({c: pd.Series([], dtype="str") for c in names})
+    )
     return frame, np.asarray(numbers, dtype=np.int64), bad
 
 

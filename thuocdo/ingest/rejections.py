@@ -13,6 +13,7 @@ import json
 import pandas as pd
 from sqlalchemy import Engine, select
 
+from thuocdo.export.safe import safe_frame
 from thuocdo.ingest.errors import message
 from thuocdo.store.schema import import_batches, import_rejections
 
@@ -30,7 +31,12 @@ def _raw(value) -> dict:
 def batch_rejections(engine: Engine, batch_id: int, limit: int | None = None) -> list[dict]:
     """The refused rows of a batch: ``row_number``, ``reason``, ``reason_key``, ``raw``."""
     q = (
-        select(import_rejections.c.row_number, import_rejections.c.reason, import_rejections.c.reason_key, import_rejections.c.raw)
+        select(
+            import_rejections.c.row_number,
+            import_rejections.c.reason,
+            import_rejections.c.reason_key,
+            import_rejections.c.raw,
+        )
         .where(import_rejections.c.batch_id == batch_id)
         .order_by(import_rejections.c.row_number, import_rejections.c.id)
     )
@@ -65,8 +71,12 @@ def rejections_frame(rejections: list, lang: str = "vi") -> pd.DataFrame:
 
 
 def rejections_file(rejections: list, fmt: str = "csv", lang: str = "vi") -> bytes:
-    """The refused rows as CSV (UTF-8 with BOM, for Excel) or XLSX bytes."""
-    frame = rejections_frame(rejections, lang)
+    """The refused rows as CSV (UTF-8 with BOM, for Excel) or XLSX bytes.
+
+    Cells are formula-safe (``=…`` becomes ``'=…``, as every export of the app); the
+    importer drops that apostrophe again, so the fixed file imports as it is.
+    """
+    frame = safe_frame(rejections_frame(rejections, lang))
     if fmt == "xlsx":
         buf = io.BytesIO()
         with pd.ExcelWriter(buf, engine="openpyxl") as xw:
@@ -101,3 +111,12 @@ def recent_batches(engine: Engine, limit: int = 20) -> pd.DataFrame:
     with engine.connect() as conn:
         res = conn.execute(q)
         return pd.DataFrame(res.fetchall(), columns=list(res.keys()))
+
+
+def batch_error(engine: Engine, batch_id: int) -> str | None:
+    """The error recorded on a failed batch."""
+    with engine.connect() as conn:
+        options = conn.execute(select(import_batches.c.options).where(import_batches.c.id == batch_id)).scalar()
+    if isinstance(options, str):
+        options = _raw(options)
+    return (options or {}).get("error")

@@ -42,7 +42,9 @@ def _counts(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 def compute(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The four rating rollups of ``rows`` (columns of the ratings table; ``rated_at``
     as datetime64), with the same rules as ``refresh_ratings``."""
-    df = rows[["rated_at", "month", "unit_id", "official_id", "service_code", "channel", "device_id", "score", "scale"]].copy()
+    df = rows[
+        ["rated_at", "month", "unit_id", "official_id", "service_code", "channel", "device_id", "score", "scale"]
+    ].copy()
     ts = pd.to_datetime(df["rated_at"])
     df["hour"] = ts.dt.hour.astype("int64")
     df["dow"] = ts.dt.day_of_week.astype("int64")  # 0 = Monday, as the rollup stores it
@@ -52,7 +54,9 @@ def compute(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
     unit = _counts(df, key)
     g = df.groupby(key, sort=True)
-    extra = pd.DataFrame({"n_off_hours": g["off"].sum(), "n_devices": g["device_id"].nunique(dropna=True)}).reset_index()
+    extra = pd.DataFrame(
+        {"n_off_hours": g["off"].sum(), "n_devices": g["device_id"].nunique(dropna=True)}
+    ).reset_index()
     dev = df[df["device_id"].notna()]
     if len(dev):
         per_day = dev.groupby(key + ["device_id", "day"], sort=False).size().rename("c").reset_index()
@@ -65,7 +69,9 @@ def compute(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     off = df[df["official_id"].notna()]
     official = _counts(off, ["official_id", "month", "scale"])
     if len(off):
-        first_unit = off.groupby(["official_id", "month", "scale"], sort=True)["unit_id"].min().rename("unit_id").reset_index()
+        first_unit = (
+            off.groupby(["official_id", "month", "scale"], sort=True)["unit_id"].min().rename("unit_id").reset_index()
+        )
         official = official.merge(first_unit, on=["official_id", "month", "scale"], how="left")
     else:
         official["unit_id"] = pd.Series(dtype="int64")
@@ -110,14 +116,18 @@ def official_neighbours(conn: Connection, rows: pd.DataFrame) -> set[int]:
     for i in range(0, len(ids), 1000):
         res = conn.execute(
             select(rollup_rating_official.c.unit_id)
-            .where(rollup_rating_official.c.official_id.in_(ids[i : i + 1000]), rollup_rating_official.c.month.in_(months))
+            .where(
+                rollup_rating_official.c.official_id.in_(ids[i : i + 1000]), rollup_rating_official.c.month.in_(months)
+            )
             .distinct()
         )
         out.update(int(u) for (u,) in res if int(u) not in mine)
     return out
 
 
-def write_fresh(conn: Connection, rows: pd.DataFrame, batch_id: int, fresh: bool | None = None) -> tuple[bool, set[int]]:
+def write_fresh(
+    conn: Connection, rows: pd.DataFrame, batch_id: int, fresh: bool | None = None
+) -> tuple[bool, set[int]]:
     """Write the rollups of ``rows`` if their unit-months had no ratings before.
 
     Returns (True, set()) when done; else (False, units the SQL refresh must include
@@ -160,4 +170,7 @@ def _py(col: pd.Series) -> list:
     """Python values for the drivers: counts and keys as int, text as str, NA as None."""
     if col.dtype.kind in "iufb":
         return [int(v) for v in col.to_numpy(dtype="int64")]
-    return [None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v) for v in col.astype(object).tolist()]
+    return [
+        None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v)
+        for v in col.astype(object).tolist()
+    ]

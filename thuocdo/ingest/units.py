@@ -96,17 +96,32 @@ class UnitIndex:
     """All units in memory, indexed by code and by normalised name (a city has a few
     hundred, a nation a few thousand), with creation inside the import transaction."""
 
-    def __init__(self, conn: Connection):
+    def __init__(self, conn: Connection, scope_path: str = "/"):
         self.conn = conn
+        # The importing user's unit subtree: rows of units outside it are refused.
+        self.scope_path = scope_path or "/"
         self.by_id: dict[int, UnitRec] = {}
         self.by_code: dict[str, UnitRec] = {}
         self.by_norm: dict[str, list[UnitRec]] = {}
         self._memo: dict[tuple, tuple[UnitRec | None, Problem | None]] = {}
         rows = conn.execute(
-            select(units.c.id, units.c.code, units.c.name, units.c.name_norm, units.c.parent_id, units.c.path, units.c.level, units.c.kind)
+            select(
+                units.c.id,
+                units.c.code,
+                units.c.name,
+                units.c.name_norm,
+                units.c.parent_id,
+                units.c.path,
+                units.c.level,
+                units.c.kind,
+            )
         ).all()
         for r in rows:
-            self._add(UnitRec(r.id, r.code, r.name, r.name_norm or normalise_name(r.name), r.parent_id, r.path, r.level, r.kind))
+            self._add(
+                UnitRec(
+                    r.id, r.code, r.name, r.name_norm or normalise_name(r.name), r.parent_id, r.path, r.level, r.kind
+                )
+            )
         self.created: list[UnitRec] = []
 
     def _add(self, rec: UnitRec) -> None:
@@ -125,8 +140,20 @@ class UnitIndex:
         self._add(new)
 
     def root(self) -> UnitRec | None:
+        """Where created units go without a parent: the scope's own unit, else the first root."""
+        if self.scope_path != "/":
+            return next((r for r in self.by_id.values() if r.path == self.scope_path), None)
         roots = [r for r in self.by_id.values() if r.parent_id is None]
         return min(roots, key=lambda r: (r.level, r.id)) if roots else None
+
+    def in_scope(self, rec: UnitRec | None) -> bool:
+        return rec is not None and rec.path.startswith(self.scope_path)
+
+    def may_create_under(self, parent: UnitRec | None) -> bool:
+        return self.scope_path == "/" or self.in_scope(parent)
+
+    def out_of_scope(self, rec: UnitRec) -> Problem:
+        return Problem("import.reason.unit_out_of_scope", {"value": rec.label})
 
     # ---- matching ------------------------------------------------------------------
 
@@ -143,6 +170,8 @@ class UnitIndex:
         if key in self._memo:
             return self._memo[key]
         out = self._match(code, name, mode)
+        if out[0] is not None and not self.in_scope(out[0]):
+            out = (None, self.out_of_scope(out[0]))
         self._memo[key] = out
         return out
 
@@ -206,7 +235,9 @@ class UnitIndex:
 
     # ---- creation ------------------------------------------------------------------
 
-    def create(self, code: str | None, name: str, kind: str, parent: UnitRec | None, sector: str | None = None) -> UnitRec:
+    def create(
+        self, code: str | None, name: str, kind: str, parent: UnitRec | None, sector: str | None = None
+    ) -> UnitRec:
         """Insert a unit under ``parent`` (None = a new root) and return it."""
         code = (code or "").strip() or self._code_from_name(name)
         level = parent.level + 1 if parent else 0
@@ -253,12 +284,21 @@ class UnitIndex:
             if prob is not None and prob.key == "import.reason.unit_ambiguous":
                 return None, prob
         if rec is not None:
+            # A parent above the user's scope is fine only if the created units land inside it.
+            if not self.in_scope(rec) and self.scope_path != "/":
+                return None, self.out_of_scope(rec)
             return rec, None
         if not allow_create:
             return None, Problem("import.reason.parent_unknown", {"value": code or spec.get("name") or "?"})
-        grand, prob = self.ensure(spec.get("parent"), allow_create) if spec.get("parent") else (None, None)
+        grand, prob = (
+            self.ensure(spec.get("parent"), allow_create)
+            if spec.get("parent")
+            else (self.root() if self.scope_path != "/" else None, None)
+        )
         if prob is not None:
             return None, prob
+        if not self.may_create_under(grand):
+            return None, Problem("import.reason.unit_out_of_scope", {"value": code or spec.get("name") or "?"})
         return self.create(code, spec.get("name") or code, spec.get("kind") or "other", grand, spec.get("sector")), None
 
     def move(self, rec: UnitRec, new_parent: UnitRec | None) -> UnitRec:
@@ -275,7 +315,9 @@ class UnitIndex:
                 level=units.c.level + delta,
             )
         )
-        self.conn.execute(update(units).where(units.c.id == rec.id).values(parent_id=new_parent.id if new_parent else None))
+        self.conn.execute(
+            update(units).where(units.c.id == rec.id).values(parent_id=new_parent.id if new_parent else None)
+        )
         # Refresh the in-memory records of the subtree.
         for r in list(self.by_id.values()):
             if r.path.startswith(old_path):

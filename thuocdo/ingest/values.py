@@ -35,10 +35,17 @@ def is_blank(v) -> bool:
 
 
 def clean(v) -> str | None:
-    """Cell text trimmed and NFC-composed; None when blank."""
+    """Cell text trimmed and NFC-composed; None when blank.
+
+    An apostrophe before ``= + - @`` is dropped: it is how exported files (the refused
+    rows to fix, spreadsheets) keep such text from being run as a formula.
+    """
     if is_blank(v):
         return None
-    return nfc(str(v)).strip().replace("\u00a0", " ")
+    s = nfc(str(v)).strip().replace("\u00a0", " ")
+    if len(s) > 1 and s[0] == "'" and s[1] in "=+-@":
+        s = s[1:]
+    return s
 
 
 # ---- numbers -----------------------------------------------------------------------
@@ -107,7 +114,9 @@ def numbers(series: pd.Series, *, integer: bool = False) -> pd.Series:
 # ---- dates and times ---------------------------------------------------------------
 
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(?:[ T,]+(\d{1,2})[:hg](\d{2})(?::(\d{2}))?(?:\.\d+)?)?$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_ISO = re.compile(
+    r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
 VN_OFFSET = dt.timedelta(hours=7)  # Asia/Ho_Chi_Minh, no daylight saving
 _YMD8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
@@ -142,7 +151,11 @@ def parse_datetime(v) -> dt.datetime | None:
         if m[7]:
             # Times with an offset are stored as Vietnamese wall-clock time.
             tz = m[7]
-            off = dt.timedelta(0) if tz == "Z" else dt.timedelta(hours=int(tz[1:3]), minutes=int(tz[-2:])) * (1 if tz[0] == "+" else -1)
+            off = (
+                dt.timedelta(0)
+                if tz == "Z"
+                else dt.timedelta(hours=int(tz[1:3]), minutes=int(tz[-2:])) * (1 if tz[0] == "+" else -1)
+            )
             shift = VN_OFFSET - off
     elif m := _DMY.match(s):
         d, mo, y = int(m[1]), int(m[2]), int(m[3])
@@ -286,4 +299,9 @@ def to_text(v, max_len: int | None = None) -> str | None:
 
 
 def isnan(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x)) or x is pd.NaT or (isinstance(x, np.floating) and np.isnan(x))
+    return (
+        x is None
+        or (isinstance(x, float) and math.isnan(x))
+        or x is pd.NaT
+        or (isinstance(x, np.floating) and np.isnan(x))
+    )

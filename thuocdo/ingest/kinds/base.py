@@ -99,12 +99,16 @@ class Row:
             return None
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             self.problems.append(
-                Problem("import.reason.out_of_range", {"field": name, "value": _fmt(value), "lo": _fmt(lo), "hi": _fmt(hi)})
+                Problem(
+                    "import.reason.out_of_range", {"field": name, "value": _fmt(value), "lo": _fmt(lo), "hi": _fmt(hi)}
+                )
             )
             return None
         return value
 
-    def date(self, name: str, *, required: bool = False, lo: dt.date | None = None, hi: dt.date | None = None) -> dt.date | None:
+    def date(
+        self, name: str, *, required: bool = False, lo: dt.date | None = None, hi: dt.date | None = None
+    ) -> dt.date | None:
         value = self._get(name, V.parse_date, required)
         if value is None:
             return None
@@ -118,12 +122,16 @@ class Row:
             return None
         return value
 
-    def month(self, name: str, *, required: bool = False, default: int | None = None, latest: int | None = None) -> int | None:
+    def month(
+        self, name: str, *, required: bool = False, default: int | None = None, latest: int | None = None
+    ) -> int | None:
         if self.raw(name) is None and default is not None:
             return default
         value = self._get(name, V.parse_month, required)
         if value is not None and latest is not None and value > latest:
-            self.problems.append(Problem("import.reason.future_month", {"field": name, "value": f"{value % 100:02d}/{value // 100}"}))
+            self.problems.append(
+                Problem("import.reason.future_month", {"field": name, "value": f"{value % 100:02d}/{value // 100}"})
+            )
             return None
         return value
 
@@ -131,8 +139,12 @@ class Row:
         value = self._get(name, V.parse_bool, False)
         return default if value is None else value
 
-    def choice(self, name: str, choices: dict[str, str], *, required: bool = False, default: str | None = None) -> str | None:
-        value = self._get(name, lambda v: V.parse_choice(v, choices, "import.value.not_choice"), required and default is None)
+    def choice(
+        self, name: str, choices: dict[str, str], *, required: bool = False, default: str | None = None
+    ) -> str | None:
+        value = self._get(
+            name, lambda v: V.parse_choice(v, choices, "import.value.not_choice"), required and default is None
+        )
         return default if value is None else value
 
 
@@ -177,7 +189,9 @@ class Outcome:
 MAX_CHANGES = 500
 
 
-def resolve_columns(columns: list[str], fields: tuple[Field, ...], rename: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+def resolve_columns(
+    columns: list[str], fields: tuple[Field, ...], rename: dict[str, str] | None = None
+) -> tuple[dict[str, str], list[str]]:
     """Map canonical field → source column. Returns (mapping, ignored columns).
 
     ``rename`` (from a mapping file) names columns explicitly: {source header: field}.
@@ -215,7 +229,9 @@ def _find(columns: list[str], header: str) -> str | None:
     return None
 
 
-def canonical_frame(frame: pd.DataFrame, colmap: dict[str, str], fields: tuple[Field, ...], constants: dict | None = None) -> pd.DataFrame:
+def canonical_frame(
+    frame: pd.DataFrame, colmap: dict[str, str], fields: tuple[Field, ...], constants: dict | None = None
+) -> pd.DataFrame:
     """A frame with one column per canonical field ("" where the file has none)."""
     data = {}
     n = len(frame)
@@ -280,7 +296,9 @@ class Kind:
             if not ok:
                 missing.append(" / ".join(f"{field_label(f)} ({f})" for f in group))
         if missing:
-            raise ImportFailed("import.error.missing_columns", missing="; ".join(missing), found=", ".join(table.columns[:30]))
+            raise ImportFailed(
+                "import.error.missing_columns", missing="; ".join(missing), found=", ".join(table.columns[:30])
+            )
 
     def prepare(self, table, mapping, opts: PrepOptions) -> Prepared:
         colmap, ignored = self.columns(table, mapping)

@@ -94,8 +94,14 @@ class EvaluationsKind(Kind):
         Field("task_points", ("diem_nhiem_vu", "ket_qua_nhiem_vu", "diem_thuc_hien_nhiem_vu", "tasks")),
         Field("bonus_points", ("diem_thuong", "diem_cong", "bonus")),
         Field("self_score", ("tu_cham", "diem_tu_cham", "tu_danh_gia", "diem_tu_danh_gia", "self")),
-        Field("manager_score", ("diem_thu_truong", "diem_lanh_dao", "cap_tren_cham", "diem_cap_tren", "manager", "diem_quan_ly")),
-        Field("final_score", ("diem", "tong_diem", "diem_cuoi_cung", "diem_tong", "diem_danh_gia", "final", "diem_chinh_thuc", "score")),
+        Field(
+            "manager_score",
+            ("diem_thu_truong", "diem_lanh_dao", "cap_tren_cham", "diem_cap_tren", "manager", "diem_quan_ly"),
+        ),
+        Field(
+            "final_score",
+            ("diem", "tong_diem", "diem_cuoi_cung", "diem_tong", "diem_danh_gia", "final", "diem_chinh_thuc", "score"),
+        ),
         Field("grade", ("xep_loai", "muc_xep_loai", "loai", "muc_do_hoan_thanh")),
         Field("tasks_assigned", ("so_nhiem_vu", "nhiem_vu_duoc_giao", "so_nhiem_vu_duoc_giao")),
         Field("tasks_on_time", ("dung_han", "nhiem_vu_dung_han", "so_nhiem_vu_dung_han")),
@@ -144,7 +150,7 @@ class EvaluationsKind(Kind):
 
     def load(self, ctx, prepared: Prepared) -> Outcome:
         out = Outcome.empty(len(prepared.rows))
-        index = UnitIndex(ctx.conn)
+        index = UnitIndex(ctx.conn, ctx.scope_path)
         by_code = _officials(ctx.conn, [r["official_code"] for r in prepared.records if r])
         grader = _Grader(ctx.conn)
         resolved = []
@@ -168,6 +174,11 @@ class EvaluationsKind(Kind):
                 unit_id = unit.id
             else:
                 unit_id = off["unit_id"]
+                home = index.by_id.get(unit_id)
+                if home is not None and not index.in_scope(home):
+                    out.refuse(i, [index.out_of_scope(home)])
+                    resolved.append(None)
+                    continue
             resolved.append((off["id"], unit_id))
 
         keys = {(r[0], prepared.records[i]["month"]) for i, r in enumerate(resolved) if r}
@@ -187,11 +198,21 @@ class EvaluationsKind(Kind):
             values = {k: rec.get(k) for k in VALUE_FIELDS if k != "unit_id"}
             values["unit_id"] = unit_id
             if values["grade"] is None and values["final_score"] is not None:
-                values["grade"], policy = grader.grade(rec["month"], index.by_id.get(unit_id), values["final_score"], bool(values["disciplined"]))
+                values["grade"], policy = grader.grade(
+                    rec["month"], index.by_id.get(unit_id), values["final_score"], bool(values["disciplined"])
+                )
                 values["policy_code"] = values["policy_code"] or policy
             old = existing.get(key)
             if old is None:
-                inserts.append({**values, "official_id": official_id, "month": rec["month"], "disciplined": bool(values["disciplined"]), "batch_id": ctx.batch_id})
+                inserts.append(
+                    {
+                        **values,
+                        "official_id": official_id,
+                        "month": rec["month"],
+                        "disciplined": bool(values["disciplined"]),
+                        "batch_id": ctx.batch_id,
+                    }
+                )
                 out.status[i] = LOADED
                 out.affected.add((unit_id, rec["month"]))
                 continue
@@ -199,11 +220,21 @@ class EvaluationsKind(Kind):
             if not change:
                 out.status[i] = PRESENT
                 continue
-            ctx.conn.execute(update(evaluations).where(evaluations.c.id == old["id"]).values(**change, batch_id=ctx.batch_id))
+            ctx.conn.execute(
+                update(evaluations).where(evaluations.c.id == old["id"]).values(**change, batch_id=ctx.batch_id)
+            )
             out.status[i] = UPDATED
             out.affected.update({(unit_id, rec["month"]), (old["unit_id"], rec["month"])})
             if len(out.changes) < MAX_CHANGES:
-                out.changes.append({"row": row.row_number, "official": rec["official_code"], "month": rec["month"], "before": {k: old[k] for k in change}, "after": change})
+                out.changes.append(
+                    {
+                        "row": row.row_number,
+                        "official": rec["official_code"],
+                        "month": rec["month"],
+                        "before": {k: old[k] for k in change},
+                        "after": change,
+                    }
+                )
         for part in chunks(inserts, 5000):
             ctx.conn.execute(insert(evaluations), part)
         out.rollups = ("evaluations",)
@@ -233,7 +264,9 @@ def _officials(conn, codes: list[str]) -> dict[str, dict]:
     out = {}
     variants = sorted({c.strip() for c in codes} | {normalise_code(c) for c in codes})
     for part in chunks(variants, 2000):
-        for r in conn.execute(select(officials.c.id, officials.c.code, officials.c.unit_id).where(officials.c.code.in_(part))).mappings():
+        for r in conn.execute(
+            select(officials.c.id, officials.c.code, officials.c.unit_id).where(officials.c.code.in_(part))
+        ).mappings():
             out[normalise_code(r["code"])] = dict(r)
     missing = {normalise_code(c) for c in codes} - set(out)
     if missing:
@@ -251,6 +284,8 @@ def _existing(conn, keys: set[tuple[int, int]]) -> dict[tuple, dict]:
     months = sorted({k[1] for k in keys})
     cols = [evaluations.c.id, evaluations.c.official_id, evaluations.c.month, *[evaluations.c[k] for k in VALUE_FIELDS]]
     for part in chunks(ids, 2000):
-        for r in conn.execute(select(*cols).where(evaluations.c.official_id.in_(part), evaluations.c.month.in_(months))).mappings():
+        for r in conn.execute(
+            select(*cols).where(evaluations.c.official_id.in_(part), evaluations.c.month.in_(months))
+        ).mappings():
             out[(r["official_id"], r["month"])] = dict(r)
     return out

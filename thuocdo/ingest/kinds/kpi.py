@@ -40,7 +40,14 @@ from thuocdo.ingest.normalise import normalise_code
 from thuocdo.ingest.units import UNKNOWN_KEYS, CreateSpec, UnitIndex
 from thuocdo.store.schema import kpi_values, kpis
 
-DIRECTIONS = {"up": "up", "tang": "up", "cao hon tot hon": "up", "down": "down", "giam": "down", "thap hon tot hon": "down"}
+DIRECTIONS = {
+    "up": "up",
+    "tang": "up",
+    "cao hon tot hon": "up",
+    "down": "down",
+    "giam": "down",
+    "thap hon tot hon": "down",
+}
 
 
 @dataclass
@@ -89,12 +96,17 @@ class KpiKind(Kind):
         colmap, ignored = self.columns(table, mapping)
         missing = [ind.column for ind in mapping.indicators if _find_col(table.columns, ind.column) is None]
         if missing:
-            raise ImportFailed("import.error.missing_columns", missing=", ".join(missing), found=", ".join(table.columns[:30]))
+            raise ImportFailed(
+                "import.error.missing_columns", missing=", ".join(missing), found=", ".join(table.columns[:30])
+            )
         ind_cols = {ind.column: _find_col(table.columns, ind.column) for ind in mapping.indicators}
         ignored = [c for c in ignored if c not in ind_cols.values()]
         self.check_columns(colmap, table, mapping, opts.period, required=(("unit_code", "unit_name"), ("month",)))
         frame = canonical_frame(table.frame, colmap, self.fields, mapping.constants)
-        cells = {ind.column: table.frame[ind_cols[ind.column]].astype("str").fillna("").tolist() for ind in mapping.indicators}
+        cells = {
+            ind.column: table.frame[ind_cols[ind.column]].astype("str").fillna("").tolist()
+            for ind in mapping.indicators
+        }
         rows, records = [], []
         for i, values in enumerate(frame.to_dict("records")):
             row = Row(values, int(table.row_numbers[i]))
@@ -167,7 +179,7 @@ class KpiKind(Kind):
 
     def load(self, ctx, prepared: Prepared) -> Outcome:
         out = Outcome.empty(len(prepared.rows))
-        index = UnitIndex(ctx.conn)
+        index = UnitIndex(ctx.conn, ctx.scope_path)
         catalogue = Catalogue(ctx.conn)
         create = CreateSpec.from_spec(ctx.mapping.create_units if ctx.mapping else None)
         parent, parent_problem = (None, None)
@@ -202,7 +214,10 @@ class KpiKind(Kind):
                 for x, fname in ((v.actual, v.column or "actual"), (v.target, v.column or "target")):
                     if x is not None and mx is not None and not (0 <= x <= mx + 1e-9):
                         problems.append(
-                            Problem("import.reason.kpi_out_of_range", {"field": fname, "value": _num(x), "hi": _num(mx), "kpi": v.code})
+                            Problem(
+                                "import.reason.kpi_out_of_range",
+                                {"field": fname, "value": _num(x), "hi": _num(mx), "kpi": v.code},
+                            )
                         )
                 vals.append((kpi_id, v))
             if problems:
@@ -214,7 +229,13 @@ class KpiKind(Kind):
         out.created_units = [{"code": u.code, "name": u.name, "kind": u.kind} for u in index.created]
 
         # Existing values of the units and months in the file.
-        keys = {(u, kid, prepared.records[i].month) for i, r in enumerate(resolved) if r for u, vals in [r] for kid, _ in vals}
+        keys = {
+            (u, kid, prepared.records[i].month)
+            for i, r in enumerate(resolved)
+            if r
+            for u, vals in [r]
+            for kid, _ in vals
+        }
         existing = self._existing(ctx.conn, {k[0] for k in keys}, {k[2] for k in keys})
         first_seen: dict[tuple, int] = {}
         inserts, updates = [], []
@@ -234,7 +255,16 @@ class KpiKind(Kind):
             for (kid, v), key in zip(vals, row_keys, strict=True):
                 old = existing.get(key)
                 if old is None:
-                    inserts.append({"unit_id": unit_id, "kpi_id": kid, "month": month, "actual": v.actual, "target": v.target, "batch_id": ctx.batch_id})
+                    inserts.append(
+                        {
+                            "unit_id": unit_id,
+                            "kpi_id": kid,
+                            "month": month,
+                            "actual": v.actual,
+                            "target": v.target,
+                            "batch_id": ctx.batch_id,
+                        }
+                    )
                     status = LOADED
                     continue
                 change = {}
@@ -246,8 +276,14 @@ class KpiKind(Kind):
                     updates.append((old["id"], {**change, "batch_id": ctx.batch_id}))
                     if len(out.changes) < MAX_CHANGES:
                         out.changes.append(
-                            {"row": prepared.rows[i].row_number, "kpi": v.code, "unit_id": unit_id, "month": month,
-                             "before": {k: old[k] for k in change}, "after": change}
+                            {
+                                "row": prepared.rows[i].row_number,
+                                "kpi": v.code,
+                                "unit_id": unit_id,
+                                "month": month,
+                                "before": {k: old[k] for k in change},
+                                "after": change,
+                            }
                         )
                     if status != LOADED:
                         status = UPDATED
@@ -268,9 +304,14 @@ class KpiKind(Kind):
             return out
         for part in chunks(sorted(unit_ids), 2000):
             rows = conn.execute(
-                select(kpi_values.c.id, kpi_values.c.unit_id, kpi_values.c.kpi_id, kpi_values.c.month, kpi_values.c.actual, kpi_values.c.target).where(
-                    kpi_values.c.unit_id.in_(part), kpi_values.c.month.in_(sorted(months))
-                )
+                select(
+                    kpi_values.c.id,
+                    kpi_values.c.unit_id,
+                    kpi_values.c.kpi_id,
+                    kpi_values.c.month,
+                    kpi_values.c.actual,
+                    kpi_values.c.target,
+                ).where(kpi_values.c.unit_id.in_(part), kpi_values.c.month.in_(sorted(months)))
             ).mappings()
             for r in rows:
                 out[(r["unit_id"], r["kpi_id"], r["month"])] = dict(r)
@@ -284,7 +325,9 @@ class Catalogue:
         self.conn = conn
         self.by_code: dict[str, dict] = {}
         self.by_id: dict[int, dict] = {}
-        for r in conn.execute(select(kpis.c.id, kpis.c.code, kpis.c.name, kpis.c.max_value, kpis.c.direction)).mappings():
+        for r in conn.execute(
+            select(kpis.c.id, kpis.c.code, kpis.c.name, kpis.c.max_value, kpis.c.direction)
+        ).mappings():
             self.by_code[normalise_code(r["code"])] = dict(r)
             self.by_id[r["id"]] = dict(r)
         self.created: list[str] = []
@@ -310,7 +353,13 @@ class Catalogue:
             )
         )
         kid = int(res.inserted_primary_key[0])
-        rec = {"id": kid, "code": v.code.strip(), "name": v.name, "max_value": v.max_value, "direction": v.direction or "up"}
+        rec = {
+            "id": kid,
+            "code": v.code.strip(),
+            "name": v.name,
+            "max_value": v.max_value,
+            "direction": v.direction or "up",
+        }
         self.by_code[normalise_code(v.code)] = rec
         self.by_id[kid] = rec
         self.created.append(rec["code"])

@@ -151,7 +151,11 @@ class OfficialsKind(Kind):
         if leader is None and rec["position_code"] is not None:
             leader = rec["position_code"] in LEADER_CODES
         rec["is_leader"] = leader
-        if rec["birth_date"] and rec["position_since"] and rec["position_since"] < rec["birth_date"].replace(year=rec["birth_date"].year + 16):
+        if (
+            rec["birth_date"]
+            and rec["position_since"]
+            and rec["position_since"] < rec["birth_date"].replace(year=rec["birth_date"].year + 16)
+        ):
             row.problem("import.reason.position_before_age")
         unit_code, unit_name = row.code("unit_code"), row.text("unit_name", max_len=300)
         if unit_code is None and unit_name is None:
@@ -161,7 +165,7 @@ class OfficialsKind(Kind):
 
     def load(self, ctx, prepared: Prepared) -> Outcome:
         out = Outcome.empty(len(prepared.rows))
-        index = UnitIndex(ctx.conn)
+        index = UnitIndex(ctx.conn, ctx.scope_path)
         codes = [r["code"] for r in prepared.records if r]
         existing = _existing(ctx.conn, codes)
         first_seen: dict[str, int] = {}
@@ -181,9 +185,16 @@ class OfficialsKind(Kind):
             values = {k: v for k, v in rec.items() if not k.startswith("_")}
             values["unit_id"] = unit.id
             old = existing.get(key)
+            if old is not None and not index.in_scope(index.by_id.get(old["unit_id"])):
+                out.refuse(i, [index.out_of_scope(index.by_id[old["unit_id"]])])
+                continue
             if old is None:
                 # Blank flags take their defaults on a new official only, never on an update.
-                ctx.conn.execute(insert(officials).values(**{**values, **{k: d for k, d in DEFAULTS.items() if values.get(k) is None}}))
+                ctx.conn.execute(
+                    insert(officials).values(
+                        **{**values, **{k: d for k, d in DEFAULTS.items() if values.get(k) is None}}
+                    )
+                )
                 out.status[i] = LOADED
                 out.affected_units.add(unit.id)
                 continue
@@ -196,7 +207,14 @@ class OfficialsKind(Kind):
             out.status[i] = UPDATED
             out.affected_units.update({unit.id, old["unit_id"]})
             if len(out.changes) < MAX_CHANGES:
-                out.changes.append({"row": row.row_number, "code": rec["code"], "before": {k: _j(old[k]) for k in change}, "after": {k: _j(v) for k, v in change.items()}})
+                out.changes.append(
+                    {
+                        "row": row.row_number,
+                        "code": rec["code"],
+                        "before": {k: _j(old[k]) for k in change},
+                        "after": {k: _j(v) for k, v in change.items()},
+                    }
+                )
         return out
 
 

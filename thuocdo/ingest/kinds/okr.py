@@ -169,7 +169,15 @@ class OkrKind(Kind):
                 kkey = normalise_code(rec["kr_code"])
                 k = krs.get(kkey) or Def(rec["kr_code"], parent=okey)
                 if k.parent != okey:
-                    probs.append(Problem("import.reason.kr_other_objective", {"value": rec["kr_code"], "objective": objs[k.parent].code if k.parent in objs else k.parent}))
+                    probs.append(
+                        Problem(
+                            "import.reason.kr_other_objective",
+                            {
+                                "value": rec["kr_code"],
+                                "objective": objs[k.parent].code if k.parent in objs else k.parent,
+                            },
+                        )
+                    )
                 probs += _conflicts(k, rec["kr"], rows)
             if probs:
                 bad[i] = probs
@@ -181,12 +189,15 @@ class OkrKind(Kind):
                 krs[normalise_code(rec["kr_code"])] = k
 
         # 2. Match with the database; complete new objectives and key results.
-        index = UnitIndex(conn)
+        index = UnitIndex(conn, ctx.scope_path)
         db_objs = _by_code(conn, objectives, [o.code for o in objs.values()])
         db_krs = _by_code(conn, key_results, [k.code for k in krs.values()])
         obj_problem: dict[str, Problem] = {}
         for okey, o in objs.items():
             old = db_objs.get(okey)
+            if old is not None and not index.in_scope(index.by_id.get(old["unit_id"])):
+                obj_problem[okey] = index.out_of_scope(index.by_id[old["unit_id"]])
+                continue
             vals = dict(o.values)
             if "unit" in vals:
                 unit, prob = index.match(*vals["unit"], ctx.match)
@@ -201,7 +212,11 @@ class OkrKind(Kind):
                 vals.update(period_kind=kind, year=year, quarter=quarter, start_date=start, end_date=end)
             vals.pop("unit", None)
             if old is None:
-                missing = [f for f, name in (("title", "objective_title"), ("unit_id", "unit_code"), ("start_date", "period")) if f not in vals]
+                missing = [
+                    f
+                    for f, name in (("title", "objective_title"), ("unit_id", "unit_code"), ("start_date", "period"))
+                    if f not in vals
+                ]
                 if missing:
                     obj_problem[okey] = Problem("import.reason.objective_incomplete", {"value": o.code})
                     continue
@@ -214,7 +229,9 @@ class OkrKind(Kind):
                 kr_problem[kkey] = obj_problem[k.parent]
                 continue
             if old is not None and objs[k.parent].db_id is not None and old["objective_id"] != objs[k.parent].db_id:
-                kr_problem[kkey] = Problem("import.reason.kr_other_objective", {"value": k.code, "objective": objs[k.parent].code})
+                kr_problem[kkey] = Problem(
+                    "import.reason.kr_other_objective", {"value": k.code, "objective": objs[k.parent].code}
+                )
                 continue
             if old is None and ("title" not in k.values or "target" not in k.values):
                 kr_problem[kkey] = Problem("import.reason.kr_incomplete", {"value": k.code})
@@ -254,11 +271,18 @@ class OkrKind(Kind):
                     conn.execute(update(objectives).where(objectives.c.id == old["id"]).values(**change))
                     o.status = UPDATED
                     _note(out, {"objective": o.code, "before": {f: old[f] for f in change}, "after": change})
-        obj_info = {
-            r.id: r for r in conn.execute(select(objectives.c.id, objectives.c.unit_id, objectives.c.start_date, objectives.c.end_date).where(
-                objectives.c.id.in_([o.db_id for o in objs.values() if o.db_id]))
-            )
-        } if any(o.db_id for o in objs.values()) else {}
+        obj_info = (
+            {
+                r.id: r
+                for r in conn.execute(
+                    select(objectives.c.id, objectives.c.unit_id, objectives.c.start_date, objectives.c.end_date).where(
+                        objectives.c.id.in_([o.db_id for o in objs.values() if o.db_id])
+                    )
+                )
+            }
+            if any(o.db_id for o in objs.values())
+            else {}
+        )
         for kkey, k in krs.items():
             if kkey in kr_problem:
                 continue
@@ -266,7 +290,9 @@ class OkrKind(Kind):
             obj_id = objs[k.parent].db_id
             if old is None:
                 vals = {"baseline": 0.0, "direction": "up", "weight": 1.0, **k.values}
-                res = conn.execute(insert(key_results).values(code=k.code, objective_id=obj_id, batch_id=ctx.batch_id, **vals))
+                res = conn.execute(
+                    insert(key_results).values(code=k.code, objective_id=obj_id, batch_id=ctx.batch_id, **vals)
+                )
                 k.db_id, k.status = int(res.inserted_primary_key[0]), LOADED
             else:
                 change = {f: v for f, v in k.values.items() if not same(v, old[f])}
@@ -298,7 +324,15 @@ class OkrKind(Kind):
                 key = (k.db_id, rec["checked_at"])
                 start = obj_info[o.db_id].start_date if o.db_id in obj_info else None
                 if start is not None and rec["checked_at"] < start:
-                    out.refuse(i, [Problem("import.reason.checkin_before_start", {"value": rec["checked_at"].strftime("%d/%m/%Y"), "start": start.strftime("%d/%m/%Y")})])
+                    out.refuse(
+                        i,
+                        [
+                            Problem(
+                                "import.reason.checkin_before_start",
+                                {"value": rec["checked_at"].strftime("%d/%m/%Y"), "start": start.strftime("%d/%m/%Y")},
+                            )
+                        ],
+                    )
                     continue
                 if key in first_seen:
                     out.refuse(i, [Problem("import.reason.duplicate_in_file", {"row": first_seen[key]})])
@@ -306,7 +340,15 @@ class OkrKind(Kind):
                 first_seen[key] = rows[i].row_number
                 old = existing.get(key)
                 if old is None:
-                    conn.execute(insert(kr_checkins).values(key_result_id=k.db_id, checked_at=rec["checked_at"], value=rec["value"], note=rec["note"], batch_id=ctx.batch_id))
+                    conn.execute(
+                        insert(kr_checkins).values(
+                            key_result_id=k.db_id,
+                            checked_at=rec["checked_at"],
+                            value=rec["value"],
+                            note=rec["note"],
+                            batch_id=ctx.batch_id,
+                        )
+                    )
                     statuses.append(LOADED)
                     touched_krs.add(k.db_id)
                 else:
@@ -316,10 +358,22 @@ class OkrKind(Kind):
                     if rec["note"] is not None and rec["note"] != old["note"]:
                         change["note"] = rec["note"]
                     if change:
-                        conn.execute(update(kr_checkins).where(kr_checkins.c.id == old["id"]).values(**change, batch_id=ctx.batch_id))
+                        conn.execute(
+                            update(kr_checkins)
+                            .where(kr_checkins.c.id == old["id"])
+                            .values(**change, batch_id=ctx.batch_id)
+                        )
                         statuses.append(UPDATED)
                         touched_krs.add(k.db_id)
-                        _note(out, {"checkin": k.code, "date": rec["checked_at"].isoformat(), "before": {f: old[f] for f in change}, "after": change})
+                        _note(
+                            out,
+                            {
+                                "checkin": k.code,
+                                "date": rec["checked_at"].isoformat(),
+                                "before": {f: old[f] for f in change},
+                                "after": change,
+                            },
+                        )
                     else:
                         statuses.append(PRESENT)
                 if unit_id is not None:
@@ -361,7 +415,9 @@ def _by_code(conn, table, codes: list[str]) -> dict[str, dict]:
         return {}
     wanted = {normalise_code(c) for c in codes}
     out = {}
-    for r in conn.execute(select(table).where(table.c.code.in_(sorted({c.strip() for c in codes} | wanted)))).mappings():
+    for r in conn.execute(
+        select(table).where(table.c.code.in_(sorted({c.strip() for c in codes} | wanted)))
+    ).mappings():
         out[normalise_code(r["code"])] = dict(r)
     return out
 
@@ -381,4 +437,3 @@ def _refresh_current(conn, kr_ids: set[int]) -> None:
             .limit(1)
         ).scalar()
         conn.execute(update(key_results).where(key_results.c.id == kid).values(current=latest))
-

@@ -80,14 +80,35 @@ MAX_TEXT = 64
 class RatingsKind(Kind):
     name = "ratings"
     fields = (
-        Field("rated_at", ("thoi_gian", "thoi_diem", "ngay_gio", "ngay_danh_gia", "time", "timestamp", "datetime", "created_at", "ngay", "date", "thoi_gian_danh_gia")),
+        Field(
+            "rated_at",
+            (
+                "thoi_gian",
+                "thoi_diem",
+                "ngay_gio",
+                "ngay_danh_gia",
+                "time",
+                "timestamp",
+                "datetime",
+                "created_at",
+                "ngay",
+                "date",
+                "thoi_gian_danh_gia",
+            ),
+        ),
         Field("unit_code", UNIT_CODE),
         Field("unit_name", UNIT_NAME),
         Field("official_code", OFFICIAL_CODE),
-        Field("service_code", ("ma_dich_vu", "ma_thu_tuc", "dich_vu", "service", "thu_tuc", "ma_tthc", "thu_tuc_hanh_chinh")),
+        Field(
+            "service_code",
+            ("ma_dich_vu", "ma_thu_tuc", "dich_vu", "service", "thu_tuc", "ma_tthc", "thu_tuc_hanh_chinh"),
+        ),
         Field("channel", ("kenh", "nguon", "source", "kenh_danh_gia", "hinh_thuc")),
         Field("device_id", ("ma_thiet_bi", "thiet_bi", "device", "may", "device_code")),
-        Field("score", ("diem", "muc_do", "muc_do_hai_long", "danh_gia", "rating", "muc_hai_long", "ket_qua", "muc_danh_gia")),
+        Field(
+            "score",
+            ("diem", "muc_do", "muc_do_hai_long", "danh_gia", "rating", "muc_hai_long", "ket_qua", "muc_danh_gia"),
+        ),
         Field("scale", ("thang_diem", "so_muc", "thang_do")),
         Field("rating_id", ("ma_danh_gia", "id", "source_id", "ma_phieu", "so_phieu")),
     )
@@ -148,9 +169,7 @@ class RatingsKind(Kind):
         score = x["score"].copy()
         words = score.isna() & x["score_txt"].ne("")
         if words.any():
-            score.loc[words] = [
-                _level(t, s) for t, s in zip(x["score_txt"][words], scale[words], strict=True)
-            ]
+            score.loc[words] = [_level(t, s) for t, s in zip(x["score_txt"][words], scale[words], strict=True)]
         score_blank = x["score_txt"].eq("").to_numpy()
         checks.append((score_blank, "import.reason.required", "score"))
         not_num = score.isna().to_numpy() & ~score_blank
@@ -161,7 +180,7 @@ class RatingsKind(Kind):
         checks.append((bad_range, "import.reason.score_range", "score"))
 
         # Units: match each distinct (code, name) once.
-        index = UnitIndex(ctx.conn)
+        index = UnitIndex(ctx.conn, ctx.scope_path)
         create = CreateSpec.from_spec(ctx.mapping.create_units if ctx.mapping else None)
         parent, parent_problem = index.ensure(create.parent, True) if ctx.create_units else (None, None)
         ucode, uname = f["unit_code"].str.strip(), f["unit_name"].str.strip()
@@ -195,7 +214,11 @@ class RatingsKind(Kind):
         found = _officials(ctx.conn, o_uniq)
         o_ids = map_unique(ocode, lambda c: found.get(normalise_code(c)) if c else None)
         official_id = pd.Series(o_ids, index=f.index, dtype="Int64")
-        off_txt = pd.Series(map_unique(ocode, lambda c: str(found[normalise_code(c)]) if c and normalise_code(c) in found else ""), index=f.index, dtype="str")
+        off_txt = pd.Series(
+            map_unique(ocode, lambda c: str(found[normalise_code(c)]) if c and normalise_code(c) in found else ""),
+            index=f.index,
+            dtype="str",
+        )
         off_bad = (official_id.isna() & ocode.ne("")).to_numpy()
         checks.append((off_bad, "import.reason.official_unknown", "official_code"))
 
@@ -206,19 +229,29 @@ class RatingsKind(Kind):
 
         # Identity hash over the normalised row, and duplicates inside the file.
         rated = x["rated_at"]
-        ts = pd.Series(np.datetime_as_string(rated.to_numpy(dtype="datetime64[s]"), unit="s"), index=f.index, dtype="str")
+        ts = pd.Series(
+            np.datetime_as_string(rated.to_numpy(dtype="datetime64[s]"), unit="s"), index=f.index, dtype="str"
+        )
         channel = x["channel"].fillna("")
         score_i = pd.Series(np.where(np.isnan(s), 0, s).astype("int64"), index=f.index)
         basis = (
             ts
-            + "|" + pd.Series(unit_id, index=f.index).astype("str")
-            + "|" + off_txt
-            + "|" + f["service_code"].str.strip()
-            + "|" + channel.astype("str")
-            + "|" + f["device_id"].str.strip()
-            + "|" + score_i.astype("str")
-            + "|" + scale.astype("str")
-            + "|" + f["rating_id"].str.strip()
+            + "|"
+            + pd.Series(unit_id, index=f.index).astype("str")
+            + "|"
+            + off_txt
+            + "|"
+            + f["service_code"].str.strip()
+            + "|"
+            + channel.astype("str")
+            + "|"
+            + f["device_id"].str.strip()
+            + "|"
+            + score_i.astype("str")
+            + "|"
+            + scale.astype("str")
+            + "|"
+            + f["rating_id"].str.strip()
         )
         hashes = hash63_many(basis.tolist())
         ok = ~bad
@@ -263,11 +296,22 @@ class RatingsKind(Kind):
                 probs = []
                 for mask, key, fld in checks:
                     if mask[i]:
-                        probs.append(Problem(key, {"field": fld, "value": str(raw.get(fld, [""] * n)[i])[:60], "scale": int(scale.iloc[i])}))
+                        probs.append(
+                            Problem(
+                                key,
+                                {
+                                    "field": fld,
+                                    "value": str(raw.get(fld, [""] * n)[i])[:60],
+                                    "scale": int(scale.iloc[i]),
+                                },
+                            )
+                        )
                 if unit_bad[i]:
                     probs.append(unit_probs.get(int(codes[i]), Problem("import.reason.unit_required")))
                 if dup[i]:
-                    probs.append(Problem("import.reason.duplicate_in_file", {"row": int(prepared.row_numbers[first_of[i]])}))
+                    probs.append(
+                        Problem("import.reason.duplicate_in_file", {"row": int(prepared.row_numbers[first_of[i]])})
+                    )
                 out.problems[int(i)] = probs or [Problem("import.reason.unknown")]
 
         if new.any():
@@ -369,13 +413,27 @@ def _existing_hashes(conn, unit_ids: list[int], months: list[int]) -> np.ndarray
     found = []
     for part in chunks(unit_ids, 1000):
         res = conn.execute(
-            select(ratings.c.row_hash).where(ratings.c.unit_id.in_(part), ratings.c.month.in_(months), ratings.c.row_hash.is_not(None))
+            select(ratings.c.row_hash).where(
+                ratings.c.unit_id.in_(part), ratings.c.month.in_(months), ratings.c.row_hash.is_not(None)
+            )
         )
         found.extend(r[0] for r in res)
     return np.asarray(found, dtype=np.int64)
 
 
-RATING_COLUMNS = ("rated_at", "month", "unit_id", "official_id", "service_code", "channel", "device_id", "score", "scale", "row_hash", "batch_id")
+RATING_COLUMNS = (
+    "rated_at",
+    "month",
+    "unit_id",
+    "official_id",
+    "service_code",
+    "channel",
+    "device_id",
+    "score",
+    "scale",
+    "row_hash",
+    "batch_id",
+)
 
 
 def _insert_ratings(conn, rows: pd.DataFrame) -> None:

@@ -38,7 +38,9 @@ class UnitsKind(Kind):
         Field("code", ("unit_code", "ma_don_vi", "ma_dv", "ma", "ma_co_quan")),
         Field("name", ("unit_name", "ten_don_vi", "ten", "ten_co_quan", "don_vi")),
         Field("kind", ("loai", "loai_don_vi", "cap", "type")),
-        Field("parent_code", ("ma_don_vi_cha", "ma_cap_tren", "don_vi_cap_tren_ma", "parent", "ma_cha", "truc_thuoc_ma")),
+        Field(
+            "parent_code", ("ma_don_vi_cha", "ma_cap_tren", "don_vi_cap_tren_ma", "parent", "ma_cha", "truc_thuoc_ma")
+        ),
         Field("parent_name", ("don_vi_cap_tren", "truc_thuoc", "ten_don_vi_cha", "cap_tren")),
         Field("sector", ("linh_vuc", "nganh")),
         Field("sensitive", ("nhay_cam", "linh_vuc_nhay_cam", "can_luan_chuyen")),
@@ -62,7 +64,7 @@ class UnitsKind(Kind):
 
     def load(self, ctx, prepared: Prepared) -> Outcome:
         out = Outcome.empty(len(prepared.rows))
-        index = UnitIndex(ctx.conn)
+        index = UnitIndex(ctx.conn, ctx.scope_path)
         first_seen: dict[str, int] = {}
         pending: dict[str, int] = {}  # code in this file → row position
         for i, (row, rec) in enumerate(zip(prepared.rows, prepared.records, strict=True)):
@@ -77,7 +79,6 @@ class UnitsKind(Kind):
             pending[key] = i
 
         # Parents first: repeatedly load rows whose parent is known (or absent).
-        done: set[str] = set()
         progress = True
         while pending and progress:
             progress = False
@@ -89,8 +90,7 @@ class UnitsKind(Kind):
                 del pending[key]
                 progress = True
                 self._one(ctx, index, out, i, prepared.rows[i], rec)
-                done.add(key)
-        for key, i in pending.items():  # a cycle inside the file
+        for i in pending.values():  # a cycle inside the file
             out.refuse(i, [Problem("import.reason.unit_cycle", {"value": prepared.records[i]["parent_code"]})])
         return out
 
@@ -99,9 +99,21 @@ class UnitsKind(Kind):
         if rec["parent_code"] or rec["parent_name"]:
             parent, prob = index.match(rec["parent_code"], rec["parent_name"], "auto")
             if prob is not None:
-                out.refuse(i, [Problem("import.reason.parent_unknown", {"value": rec["parent_code"] or rec["parent_name"]}), prob])
+                out.refuse(
+                    i,
+                    [
+                        Problem("import.reason.parent_unknown", {"value": rec["parent_code"] or rec["parent_name"]}),
+                        prob,
+                    ],
+                )
                 return
         old = index.by_code_or_none(rec["code"])
+        if old is not None and not index.in_scope(old):
+            out.refuse(i, [index.out_of_scope(old)])
+            return
+        if old is None and not index.may_create_under(parent):
+            out.refuse(i, [Problem("import.reason.unit_out_of_scope", {"value": rec["code"]})])
+            return
         if old is None:
             unit = index.create(rec["code"], rec["name"], rec["kind"] or "other", parent, rec["sector"])
             flags = {k: rec[k] for k in ("sensitive", "outstanding", "active") if rec[k] is not None}

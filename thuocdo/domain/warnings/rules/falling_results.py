@@ -48,7 +48,7 @@ def _month_number(col):
     return (col // 100) * 12 + col % 100
 
 
-def _load(ctx: ScanContext, back: int, min_drop: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _load(ctx: ScanContext, reach: int, back: int, min_drop: float) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per-official summary, rows of the officials worth a closer look).
 
     A fall of ``min_drop`` below a baseline needs scores that far apart in the window, so
@@ -57,7 +57,7 @@ def _load(ctx: ScanContext, back: int, min_drop: float) -> tuple[pd.DataFrame, p
     million evaluations, nearly all steady, never leave the database; the summary (one
     row per official) is enough to count everyone else's testable months.
     """
-    lo, hi = month_range(ctx.months, back)
+    lo, hi = month_range(ctx.months, reach)  # the months a verdict can depend on
     e = evaluations
     where = and_(e.c.month >= lo, e.c.month <= hi, unit_clause(e.c.unit_id, ctx.unit_ids))
     span = func.max(e.c.final_score) - func.min(e.c.final_score)
@@ -74,6 +74,8 @@ def _load(ctx: ScanContext, back: int, min_drop: float) -> tuple[pd.DataFrame, p
         .group_by(e.c.official_id),
     )
     ids = sorted(int(x) for x in summary.loc[summary["closer"].astype(int) == 1, "official_id"])
+    lo_rows, _ = month_range(ctx.months, back)  # plus the months behind the noise estimate
+    where = and_(e.c.month >= lo_rows, e.c.month <= hi, unit_clause(e.c.unit_id, ctx.unit_ids))
     parts = []
     for i in range(0, len(ids), CHUNK):
         # The (official, month) key finds each official's rows directly.
@@ -157,7 +159,8 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
     if not ctx.months:
         return result
     back = w + max(b, NOISE_MONTHS) + 1
-    summary, df = _load(ctx, back, min_drop)
+    # A verdict in month t (and in t - 1, for the episode rule) reads t - w - b .. t.
+    summary, df = _load(ctx, w + b, back, min_drop)
     if summary.empty:
         return result
     result.evaluated, result.insufficient = _steady_counts(summary, month_index(ctx.months), w)

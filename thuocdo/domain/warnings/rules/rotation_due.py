@@ -20,7 +20,7 @@ import datetime as dt
 import math
 
 import pandas as pd
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from thuocdo.domain.periods import month_of
 from thuocdo.domain.warnings.model import Coverage, Finding, RuleResult, ScanContext, severity_from
@@ -48,14 +48,6 @@ def _as_date(v) -> dt.date | None:
     return dt.date.fromisoformat(str(v)[:10])
 
 
-def _current_start(rows: list[dict], fallback: dt.date | None) -> dt.date | None:
-    """Start of the current post: ``position_since``, else the open history row."""
-    if fallback is not None:
-        return fallback
-    open_rows = [r for r in rows if r["end_date"] is None and r["start_date"] is not None]
-    return max(r["start_date"] for r in open_rows) if open_rows else None
-
-
 def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
     result = RuleResult(CODE, coverage=Coverage(None, ctx.unit_ids, max(ctx.months) if ctx.months else None))
     if not ctx.months:
@@ -77,53 +69,58 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
     )
     if offs.empty:
         return result
+    # Start of the current post: position_since, else the open history row (vectorised).
+    start = pd.to_datetime(offs["position_since"], errors="coerce")
+    if start.isna().any():
+        open_rows = frame(
+            ctx.conn,
+            select(ph.c.official_id, func.max(ph.c.start_date).label("start_date"))
+            .where(and_(ph.c.official_id.in_([int(x) for x in offs.loc[start.isna(), "id"]]), ph.c.end_date.is_(None)))
+            .group_by(ph.c.official_id),
+        )
+        fallback = dict(zip(open_rows["official_id"].astype("int64"), pd.to_datetime(open_rows["start_date"]), strict=True))
+        start = start.where(start.notna(), offs["id"].astype("int64").map(fallback))
+    as_of = ctx.as_of
+    as_of_ts = pd.Timestamp(as_of)
+    known = start.notna() & (start <= as_of_ts)
+    result.evaluated = int(known.sum())
+    result.insufficient = int((~known).sum())
+    due_ts = start + pd.Timedelta(days=math.ceil(years * YEAR_DAYS))
+    hit = offs[known & (due_ts <= as_of_ts)]
+    if hit.empty:
+        return result
     hist = frame(
         ctx.conn,
         select(ph.c.official_id, ph.c.unit_id, ph.c.position, ph.c.position_code, ph.c.start_date, ph.c.end_date)
-        .select_from(ph.join(o, o.c.id == ph.c.official_id).join(u, u.c.id == o.c.unit_id))
-        .where(and_(o.c.active.is_(True), u.c.sensitive.is_(True), unit_clause(o.c.unit_id, ctx.unit_ids))),
+        .where(ph.c.official_id.in_([int(x) for x in hit["id"]]))
+        .order_by(ph.c.official_id, ph.c.start_date),
     )
     by_official: dict[int, list[dict]] = {}
-    for r in hist.itertuples(index=False):
-        by_official.setdefault(int(r.official_id), []).append(
+    for r in hist.to_dict("records"):
+        by_official.setdefault(int(r["official_id"]), []).append(
             {
-                "unit_id": int(r.unit_id),
-                "position": r.position,
-                "position_code": r.position_code,
-                "start_date": _as_date(r.start_date),
-                "end_date": _as_date(r.end_date),
+                "position": r["position"],
+                "position_code": r["position_code"],
+                "unit_id": int(r["unit_id"]),
+                "start_date": _as_date(r["start_date"]),
+                "end_date": _as_date(r["end_date"]),
             }
         )
-    as_of = ctx.as_of
     first = min(ctx.data_months) if ctx.data_months else None
-    for r in offs.itertuples(index=False):
-        oid = int(r.id)
-        history = sorted(by_official.get(oid, []), key=lambda c: c["start_date"] or dt.date.min)
-        start = _current_start(history, _as_date(r.position_since))
-        if start is None or start > as_of:
-            result.insufficient += 1
-            continue
-        result.evaluated += 1
-        due = due_date(start, years)
-        if due > as_of:
-            continue
-        held = (as_of - start).days / YEAR_DAYS
-        rows = [
-            {
-                "position": c["position"],
-                "position_code": c["position_code"],
-                "unit_id": c["unit_id"],
-                "start_date": c["start_date"],
-                "end_date": c["end_date"],
-            }
-            for c in history
-        ] or [{"position": r.position, "position_code": r.position_code, "unit_id": int(r.unit_id), "start_date": start, "end_date": None}]
+    for idx, r in hit.iterrows():
+        oid = int(r["id"])
+        begun = start.loc[idx].date()
+        due = due_date(begun, years)
+        held = (as_of - begun).days / YEAR_DAYS
+        rows = by_official.get(oid) or [
+            {"position": r["position"], "position_code": r["position_code"], "unit_id": int(r["unit_id"]), "start_date": begun, "end_date": None}
+        ]
         result.findings.append(
             Finding(
                 rule_code=CODE,
                 subject_type="official",
                 subject_id=oid,
-                unit_id=int(r.unit_id),
+                unit_id=int(r["unit_id"]),
                 month=max(month_of(due), first) if first else month_of(due),
                 severity=severity_from(held - years, 1.0, 2.0),
                 score=held,
@@ -131,13 +128,13 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
                 reason_params={
                     "years_n": int(held),
                     "threshold_n": years,
-                    "since_date": start,
+                    "since_date": begun,
                     "due_date": due,
-                    "sector": r.sector or "",
+                    "sector": r["sector"] if isinstance(r["sector"], str) else "",
                 },
                 evidence={
                     # The years held grow every day; the facts are the start and due dates.
-                    "values": {"official_id": oid, "start_date": start, "due_date": due, "position_code": r.position_code},
+                    "values": {"official_id": oid, "start_date": begun, "due_date": due, "position_code": r["position_code"]},
                     "rows": rows,
                     "context": {"as_of": as_of, "years_held": held},
                     "chart": {"kind": "tenure", "rule": years},
