@@ -122,6 +122,34 @@ def run_memory(url: str, engine: str, scale: int, sessions: int) -> list[Record]
         return [_failed(engine, scale, "memory_mb", f"{sessions}_sessions", exc)]
 
 
+def run_plans(url: str, engine: str, scale: int) -> dict:
+    """EXPLAIN every page query on this database: which read raw ratings and how."""
+    try:
+        from bench.bench_pages import check_plans
+
+        plans = check_plans(url)
+    except Exception as exc:  # noqa: BLE001
+        log(f"FAILED plans {engine} {scale:,}: {exc!r}")
+        return {"error": repr(exc)[:300]}
+    raw = {k: v for k, v in plans.items() if v.get("raw")}
+    bad = {
+        k: v.get("scans_ratings") or v.get("error") for k, v in raw.items() if v.get("scans_ratings") or v.get("error")
+    }
+    errors = {k: v["error"] for k, v in plans.items() if v.get("error")}
+    if bad:
+        log(f"{engine} {scale:,}: page queries that SCAN ratings: {bad}")
+    else:
+        log(
+            f"{engine} {scale:,}: no page query scans ratings ({len(raw)} drill-downs use an index, {len(plans)} files planned)"
+        )
+    return {
+        "files": len(plans),
+        "raw_files": {k: v.get("plan") for k, v in raw.items()},
+        "scans_ratings": bad,
+        "plan_errors": errors,
+    }
+
+
 # --------------------------------------------------------------------------- output
 
 
@@ -222,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--results", type=Path, default=RESULTS)
     ap.add_argument("--fresh", action="store_true", help="do not keep earlier figures in the results file")
     ap.add_argument("--runs", type=int, default=5, help="runs per page and per scan")
-    ap.add_argument("--skip", default="", help="comma-separated: import,scan,pages,concurrency,memory")
+    ap.add_argument("--skip", default="", help="comma-separated: import,scan,pages,plans,concurrency,memory")
     ap.add_argument("--import-rows", type=int, default=1_000_000)
     ap.add_argument("--sessions", type=int, default=20, help="simultaneous sessions")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of simultaneous sessions")
@@ -258,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     largest = {e: max((n for en, n, _ in targets if en == e), default=0) for e in engines}
+    plans: dict[str, dict] = {}
     if "import" not in skip:
         records += run_import(args.import_rows, 1)
     for engine, n, url in targets:
@@ -266,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
             records += run_scans(url, engine, n, args.runs)
         if "pages" not in skip:
             records += run_pages(url, engine, n, args.runs, only)
+        if "plans" not in skip:
+            plans[f"{engine}-{n}"] = run_plans(url, engine, n)
         if n == largest.get(engine, n) or args.url:
             if "concurrency" not in skip:
                 records += run_concurrency(url, engine, n, args.sessions, args.rounds)
@@ -273,6 +304,12 @@ def main(argv: list[str] | None = None) -> int:
                 records += run_memory(url, engine, n, args.memory_sessions)
 
     old = []
+    meta_path = args.results.with_name(args.results.stem + ".meta.json")
+    if not args.fresh and meta_path.exists():
+        try:
+            plans = {**json.loads(meta_path.read_text(encoding="utf-8")).get("plans", {}), **plans}
+        except (OSError, ValueError):
+            pass
     if not args.fresh and args.results.exists():
         try:
             old = json.loads(args.results.read_text(encoding="utf-8"))
@@ -281,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     for r in records:
         r.extra.setdefault("measured_at", stamp)
+        r.extra.setdefault("load1", round(os.getloadavg()[0], 1))
     all_records = merge(old, records)
     add_ratios(all_records)
     meta = {
@@ -289,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         "argv": sys.argv[1:] if argv is None else argv,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_avg_at_end": os.getloadavg()},
         "budget": BUDGET,
+        "plans": plans,
     }
     path = write_results(all_records, args.results, meta)
     print()

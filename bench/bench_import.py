@@ -92,7 +92,7 @@ def one_run(folder: Path, paths, run: int) -> dict:
     engine.dispose()
     if result.loaded != result.rows_read:
         raise RuntimeError(f"bench import refused rows: {result.to_dict()}")
-    return {"seconds": seconds, "rows": result.rows_read}
+    return {"seconds": seconds, "rows": result.rows_read, "wall": result.extra["timings_ms"], "cpu": result.extra["cpu_ms"]}
 
 
 def run(records: list | None = None, rows: int = 1_000_000, runs: int = 1) -> list:
@@ -107,7 +107,9 @@ def run(records: list | None = None, rows: int = 1_000_000, runs: int = 1) -> li
         for i in range(runs):
             out = one_run(folder, paths, i)
             times.append(out["seconds"])
-            print(f"run {i + 1}: {out['rows']:,} ratings in {out['seconds']:.2f} s = {out['rows'] / out['seconds']:,.0f} rows/s")
+            cpu = sum(out["cpu"].values()) / 1000
+            print(f"run {i + 1}: {out['rows']:,} ratings in {out['seconds']:.2f} s = {out['rows'] / out['seconds']:,.0f} rows/s (CPU {cpu:.1f} s)")
+            print("  stages (wall ms / cpu ms): " + ", ".join(f"{k} {out['wall'][k]}/{out['cpu'].get(k, 0)}" for k in out["wall"]))
     med = statistics.median(times)
     p95 = sorted(times)[max(0, int(round(0.95 * len(times))) - 1)]
     verdict = "within" if med <= BUDGET_S * rows / 1_000_000 else "OVER"
@@ -115,7 +117,7 @@ def run(records: list | None = None, rows: int = 1_000_000, runs: int = 1) -> li
     records.append(
         {
             "engine": "sqlite",
-            "scale": f"{rows}",
+            "scale": rows,
             "kind": "import",
             "name": "ratings_csv",
             "median_ms": round(med * 1000, 1),

@@ -34,18 +34,18 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-# (path with query, demo role card label)
+# (path with query, demo role: its sign-in button has the key demo_<role>)
 SESSIONS = (
-    ("overview", "Lãnh đạo"),
-    ("unit?unit=HN.P.HOANKIEM", "Lãnh đạo"),
-    ("satisfaction", "Lãnh đạo"),
-    ("warnings", "Ủy ban Kiểm tra"),
-    ("grades", "Lãnh đạo"),
-    ("present", "Báo cáo viên"),
-    ("admin", "Quản trị viên"),
-    ("overview", "Thủ trưởng đơn vị"),
-    ("satisfaction?unit=HN.P.HOANKIEM", "Lãnh đạo"),
-    ("official", "Ủy ban Kiểm tra"),
+    ("overview", "leader"),
+    ("unit?unit=HN.P.HOANKIEM", "leader"),
+    ("satisfaction", "leader"),
+    ("warnings", "inspector"),
+    ("grades", "leader"),
+    ("present", "presenter"),
+    ("admin", "admin"),
+    ("overview", "unit_head"),
+    ("satisfaction?unit=HN.P.HOANKIEM", "leader"),
+    ("official", "inspector"),
 )
 
 
@@ -78,9 +78,8 @@ def _wait_idle(page, timeout: float = 120_000) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
-def _sign_in(page, label: str) -> None:
-    card = page.locator('[data-testid="stHorizontalBlock"]', has_text=label).first
-    card.get_by_role("button").click()
+def _sign_in(page, role: str) -> None:
+    page.locator(f".st-key-demo_{role} button").first.click()
     page.wait_for_timeout(200)
     _wait_idle(page)
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import text
 
@@ -229,3 +231,91 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+# --------------------------------------------------------------------------- plans
+
+SQL_DIR = ROOT / "queries" / "sql"
+PARAM = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+EXPANDING = re.compile(r"\bIN\s*\(?\s*:([A-Za-z_]\w*)", re.IGNORECASE)
+RAW = re.compile(r"\bratings\b", re.IGNORECASE)
+
+
+def sql_files(only_raw: bool = False) -> list[Path]:
+    """Every page query file; ``only_raw``: those that read the ``ratings`` table itself."""
+    files = sorted(SQL_DIR.glob("*.sql"))
+    return [f for f in files if not only_raw or RAW.search(_strip_comments(f.read_text(encoding="utf-8")))]
+
+
+def _strip_comments(sql: str) -> str:
+    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+
+
+def explain(conn, path: Path) -> list[str]:
+    """The plan of one query file as lines, on SQLite or PostgreSQL.
+
+    SQLite: EXPLAIN QUERY PLAN with every parameter NULL (its plans do not depend on the
+    values). PostgreSQL 15 has no EXPLAIN (GENERIC_PLAN): the file is PREPAREd with $n
+    placeholders and explained under plan_cache_mode = force_generic_plan, so a NULL
+    parameter cannot fold the query away and hide a scan.
+    """
+    from sqlalchemy import bindparam
+
+    sql = path.read_text(encoding="utf-8").strip().rstrip(";")
+    names = list(dict.fromkeys(PARAM.findall(_strip_comments(sql))))
+    expanding = set(EXPANDING.findall(sql))
+    if conn.dialect.name == "sqlite":
+        stmt = text("EXPLAIN QUERY PLAN " + sql)
+        if expanding:
+            stmt = stmt.bindparams(*[bindparam(n, expanding=True) for n in expanding])
+        params = {n: ([None] if n in expanding else None) for n in names}
+        return [str(r[-1]) for r in conn.execute(stmt, params)]
+    # $n placeholders in the file's own order; a list parameter becomes = ANY($n) of an array.
+    numbered = sql
+    for i, n in enumerate(names, start=1):
+        if n in expanding:
+            numbered = re.sub(rf"\bIN\s*\(?\s*:{n}\b\s*\)?", f"= ANY(${i})", numbered, flags=re.IGNORECASE)
+        numbered = re.sub(rf"(?<![:\w]):{n}\b", f"${i}", numbered)
+    conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+    conn.exec_driver_sql("PREPARE bench_plan AS " + numbered)
+    try:
+        args = ", ".join("NULL" for _ in names)
+        rows = conn.exec_driver_sql("EXPLAIN EXECUTE bench_plan" + (f"({args})" if names else "")).all()
+        return [str(r[0]) for r in rows]
+    finally:
+        conn.exec_driver_sql("DEALLOCATE bench_plan")
+
+
+def raw_scans(plan: list[str], dialect: str) -> list[str]:
+    """Plan lines that read the whole ratings table (not through an index)."""
+    if dialect == "sqlite":
+        # "SCAN ratings" / "SCAN r" (alias) without "USING ... INDEX" is a full scan.
+        return [
+            line
+            for line in plan
+            if line.startswith("SCAN ")
+            and "INDEX" not in line
+            and re.search(r"\b(ratings|r)\b", line.split(" USING")[0])
+        ]
+    return [line for line in plan if "Seq Scan on ratings" in line]
+
+
+def check_plans(url: str) -> dict[str, dict]:
+    """Plan of every page query at ``url``: {file: {"raw": bool, "scans_ratings": [...], "error": ...}}."""
+    engine = make_engine(url)
+    out: dict[str, dict] = {}
+    raw_files = {p.name for p in sql_files(only_raw=True)}
+    try:
+        for path in sql_files():
+            with engine.connect() as conn:
+                try:
+                    plan = explain(conn, path)
+                    scans = raw_scans(plan, engine.dialect.name) if path.name in raw_files else []
+                    out[path.name] = {"raw": path.name in raw_files, "scans_ratings": scans, "plan": plan}
+                except Exception as exc:  # noqa: BLE001 - a query the planner refuses is reported
+                    out[path.name] = {"raw": path.name in raw_files, "error": repr(exc)[:300]}
+                finally:
+                    conn.rollback()
+    finally:
+        engine.dispose()
+    return out

@@ -67,8 +67,10 @@ class Record:
 
 
 def timing_record(engine: str, scale: int, kind: str, name: str, times_ms: list[float], **kw) -> Record:
-    """A record from a list of wall times in milliseconds."""
-    return Record(engine, scale, kind, name, median_ms=median(times_ms), p95_ms=p95(times_ms), runs=len(times_ms), **kw)
+    """A record from a list of wall times in milliseconds (with the machine's load then)."""
+    rec = Record(engine, scale, kind, name, median_ms=median(times_ms), p95_ms=p95(times_ms), runs=len(times_ms), **kw)
+    rec.extra.setdefault("load1", round(os.getloadavg()[0], 1))
+    return rec
 
 
 def median(xs: list[float]) -> float | None:

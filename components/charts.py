@@ -109,14 +109,17 @@ def ranking_bar(df: pd.DataFrame, title: str, percent: bool) -> alt.Chart:
     )
 
 
-def heatmap(df: pd.DataFrame, title: str, percent: bool, months: list[str]) -> alt.Chart:
-    """Units x months (code, name, month, month_label, value, value_text); a click picks a cell."""
+def heatmap(
+    df: pd.DataFrame, title: str, percent: bool, months: list[str], domain: tuple[float, float] | None = None
+) -> alt.Chart:
+    """Units x months (code, name, month, month_label, value, value_text); a click picks a cell.
+
+    Colours run red → green over ``domain`` (default 40-100 % for shares, 50-100 for scores).
+    """
     pick = alt.selection_point(name=CELL_PICK, fields=["code", "month"], on="click")
-    scale = (
-        alt.Scale(scheme="redyellowgreen", domain=[0.4, 1.0], clamp=True)
-        if percent
-        else alt.Scale(scheme="redyellowgreen", domain=[50, 100], clamp=True)
-    )
+    lo_hi = list(domain) if domain else ([0.4, 1.0] if percent else [50, 100])
+    scale = alt.Scale(scheme="redyellowgreen", domain=lo_hi, clamp=True)
+    legend_format = ".0%" if percent else (".2f" if domain else ".0f")
     names = list(dict.fromkeys(df["name"]))
     return (
         alt.Chart(df, title=title)
@@ -124,7 +127,7 @@ def heatmap(df: pd.DataFrame, title: str, percent: bool, months: list[str]) -> a
         .encode(
             x=alt.X("month_label:O", sort=months, title=None, axis=alt.Axis(labelAngle=0)),
             y=alt.Y("name:N", sort=names, title=None, axis=alt.Axis(labelLimit=260)),
-            color=alt.Color("value:Q", scale=scale, legend=alt.Legend(format=".0%" if percent else ".0f", title=None)),
+            color=alt.Color("value:Q", scale=scale, legend=alt.Legend(format=legend_format, title=None)),
             tooltip=[
                 alt.Tooltip("name:N", title=" "),
                 alt.Tooltip("month_label:O", title="  "),

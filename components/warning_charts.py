@@ -29,13 +29,29 @@ def month_label(m: int) -> str:
     return f"{mo:02d}/{y}"
 
 
-def _rule(value: float, text: str, axis: str = "y", color: str = THRESHOLD_COLOR, dash=(6, 4)) -> alt.Chart:
-    """A horizontal (axis y) or vertical (axis x) line at ``value`` with a tooltip."""
+def _rule(value: float, text: str, axis: str = "y", color: str = THRESHOLD_COLOR, dash=(6, 4)) -> alt.LayerChart:
+    """A horizontal (axis y) or vertical (axis x) line at ``value``, labelled with ``text``."""
     data = pd.DataFrame({"value": [value], "label": [text]})
     enc = {axis: alt.Y("value:Q") if axis == "y" else alt.X("value:Q")}
-    return alt.Chart(data).mark_rule(color=color, strokeDash=list(dash), strokeWidth=2).encode(
+    line = alt.Chart(data).mark_rule(color=color, strokeDash=list(dash), strokeWidth=2).encode(
         **enc, tooltip=[alt.Tooltip("label:N", title=" ")]
     )
+    if axis == "y":
+        label = alt.Chart(data).mark_text(color=color, align="left", baseline="bottom", dx=4, dy=-3, fontSize=11).encode(
+            y=alt.Y("value:Q"), x=alt.value(0), text="label:N"
+        )
+    else:
+        label = alt.Chart(data).mark_text(color=color, align="left", baseline="top", dx=4, dy=4, fontSize=11).encode(
+            x=alt.X("value:Q"), y=alt.value(0), text="label:N"
+        )
+    return alt.layer(line, label)
+
+
+def _parts_scale(df: pd.DataFrame, text: dict, order: list[str], colors: list[str]) -> alt.Scale:
+    """Colours fixed per part (baseline, window, month, history) whatever labels show."""
+    labels = text.get("parts", {})
+    present = [p for p in order if p in set(df["part"])]
+    return alt.Scale(domain=[labels.get(p, p) for p in present], range=[colors[order.index(p)] for p in present])
 
 
 def _with_months(rows: list[dict]) -> pd.DataFrame:
@@ -78,7 +94,7 @@ def _line(ev, spec, case, text):
     base = alt.Chart(df).encode(x=alt.X("month_label:N", sort=order, title=text["month"]), y=y)
     line = base.mark_line(color=SUBJECT_COLOR)
     dots = base.mark_circle(size=90).encode(
-        color=alt.Color("part_label:N", title=None, scale=alt.Scale(range=[REFERENCE_COLOR, SUBJECT_COLOR])),
+        color=alt.Color("part_label:N", title=None, scale=_parts_scale(df, text, ["baseline", "window"], [SUBJECT_COLOR, THRESHOLD_COLOR])),
         tooltip=[alt.Tooltip("month_label:N", title=text["month"]), alt.Tooltip("final_score:Q", title=text["score"], format=".1f")],
     )
     layers = [line, dots, _rule(spec["rule"], f"{text['threshold']}: {spec['rule']:.1f}")]
@@ -131,7 +147,9 @@ def _rate(ev, spec, case, text):
     dots = alt.Chart(df).mark_circle(size=90).encode(
         x=x,
         y=alt.Y("rate:Q", scale=y_scale),
-        color=alt.Color("part_label:N", title=None, scale=alt.Scale(range=[SUBJECT_COLOR, REFERENCE_COLOR, "#9e9e9e"])),
+        color=alt.Color(
+            "part_label:N", title=None, scale=_parts_scale(df, text, ["month", "baseline", "history"], [THRESHOLD_COLOR, SUBJECT_COLOR, "#9e9e9e"])
+        ),
         tooltip=[
             alt.Tooltip("month_label:N", title=text["month"]),
             alt.Tooltip("rate:Q", title=text["rate"], format=".1%"),

@@ -43,6 +43,14 @@ RESULT = "_imp_result"
 FLASH = "_imp_flash"
 TYPES = ["csv", "tsv", "txt", "xlsx", "xlsm", "json", "jsonl"]
 CHANNELS = ["kiosk", "tablet", "online", "sms"]
+# Buttons record a request in a callback and the page acts on it once, where it draws:
+# a run that is interrupted and started again (the frame's legacy-router rerun) keeps it.
+RUN_REQUEST, SAVE_REQUEST, DELETE_REQUEST = "_imp_run_request", "_imp_save_request", "_imp_delete_request"
+
+
+def request(flag: str) -> None:
+    st.session_state[flag] = True
+
 
 st.title(t("import.page.title"))
 st.caption(t("import.page.caption"))
@@ -210,7 +218,13 @@ def mapping_builder(kind: str, columns: list[str], fid: str, sheet: str | None, 
             spec["value"] = value
             for fld in ("kpi_code", "kpi_name", "actual", "target"):
                 chosen.pop(fld, None)
-    spec["columns"] = {col: name for name, col in chosen.items()}
+    columns: dict[str, str] = {}
+    for fld, col in chosen.items():  # field order: the first field that takes a column keeps it
+        if col in columns:
+            st.warning(t("import.page.column_twice", column=col, kept=field_label(columns[col]), dropped=field_label(fld)))
+            continue
+        columns[col] = fld
+    spec["columns"] = columns
     return spec
 
 
@@ -315,9 +329,15 @@ def new_import(kind: str, upload) -> None:
     if mode == "new" and isinstance(mapping, dict):
         save = st.columns([3, 1], vertical_alignment="bottom")
         save_name = save[0].text_input(t("import.page.save_name"), key=f"imp_save_name_{fid}")
-        if save[1].button(
-            t("import.page.save"), key="imp_save", icon=":material/save:", disabled=not save_name.strip()
-        ):
+        save[1].button(
+            t("import.page.save"),
+            key="imp_save",
+            icon=":material/save:",
+            disabled=not save_name.strip(),
+            on_click=request,
+            args=(SAVE_REQUEST,),
+        )
+        if st.session_state.pop(SAVE_REQUEST, False):
             try:
                 save_mapping(engine, save_name.strip(), mapping, actor=user.email)
                 st.success(t("import.page.saved", name=save_name.strip()))
@@ -327,9 +347,16 @@ def new_import(kind: str, upload) -> None:
     create_units = st.checkbox(
         t("import.page.create_units"), help=t("import.page.create_units_help"), key="imp_create_units"
     )
-    if st.button(
-        t("import.page.run"), type="primary", key="imp_run", icon=":material/upload:", disabled=error is not None
-    ):
+    st.button(
+        t("import.page.run"),
+        type="primary",
+        key="imp_run",
+        icon=":material/upload:",
+        disabled=error is not None,
+        on_click=request,
+        args=(RUN_REQUEST,),
+    )
+    if st.session_state.pop(RUN_REQUEST, False):
         status = st.status(t("import.progress.read"), expanded=False)
         try:
             result = import_file(
@@ -448,7 +475,14 @@ with tab_mappings:
         if picked:
             m = saved[int(picked[0])]
             st.json(m["spec"], expanded=False)
-            if st.button(t("import.page.delete", name=m["name"]), key="imp_delete_mapping", icon=":material/delete:"):
+            st.button(
+                t("import.page.delete", name=m["name"]),
+                key="imp_delete_mapping",
+                icon=":material/delete:",
+                on_click=request,
+                args=(DELETE_REQUEST,),
+            )
+            if st.session_state.pop(DELETE_REQUEST, False):
                 delete_mapping(engine, m["name"])
                 st.session_state[FLASH] = t("import.page.deleted", name=m["name"])
                 st.rerun()

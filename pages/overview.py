@@ -20,7 +20,7 @@ from components.i18n import period as fmt_period
 from components.nav import ROOT, page
 from components.tables import download_buttons, percent_column, progress_column, selected_row
 from queries import overview as q
-from queries.okr import as_of_date
+from queries.okr import as_of_date, pace_thresholds
 from thuocdo.domain.access import Scope
 from thuocdo.domain.periods import Period, add_months, first_day
 
@@ -141,19 +141,22 @@ def _over_time(scope: Scope, period: Period, before: Period, status: str | None,
     start = min(period.start, add_months(period.end, -11))
     out = {"start": start, "heatmap_spec": None, "trend_spec": None, "score_spec": None}
     grid = q.unit_month_measures(scope, start, period.end, shown_ids) if shown_ids else pd.DataFrame()
-    if not grid.empty and grid[measure].notna().any():
-        cells = grid.dropna(subset=[measure])[["code", "name", "month", measure]].rename(columns={measure: "value"})
+    # OKR cells show the pace (progress ÷ time elapsed), coloured between the status bands:
+    # raw progress would paint every January red for objectives of the year.
+    column = "okr_pace" if measure == "okr" else measure
+    if not grid.empty and grid[column].notna().any():
+        cells = grid.dropna(subset=[column])[["code", "name", "month", column]].rename(columns={column: "value"})
         cells["month_label"] = cells["month"].map(lambda m: f"{m % 100:02d}/{m // 100}")
-        cells["value_text"] = cells["value"].map(lambda v: fmt_value(measure, v))
+        if measure == "okr":
+            bands = pace_thresholds()
+            cells["value_text"] = cells["value"].map(lambda v: num(v, 2))
+            title, percent, domain = t("dashboards.heatmap_pace"), False, (bands.at_risk, bands.on_track)
+        else:
+            cells["value_text"] = cells["value"].map(lambda v: fmt_value(measure, v))
+            title = t("dashboards.heatmap_title", measure=MEASURE_LABEL[measure])
+            percent, domain = PERCENT[measure], None
         months = [f"{m % 100:02d}/{m // 100}" for m in sorted(cells["month"].unique())]
-        out["heatmap_spec"] = charts.spec(
-            "heatmap",
-            cells,
-            t("dashboards.heatmap_title", measure=MEASURE_LABEL[measure]),
-            PERCENT[measure],
-            months,
-            arrow=True,
-        )
+        out["heatmap_spec"] = charts.spec("heatmap", cells, title, percent, months, domain, arrow=True)
     # A status filter narrows the trends to the units that carry that status.
     trend = q.combine_groups(grid) if status else q.unit_month_measures(scope, start, period.end, None)
     if trend.empty:
@@ -257,13 +260,13 @@ with c1:
             st.query_params["status"] = picked[0]["status"]
             st.rerun()
     if status_filter:
-        if st.button(
+        # A callback runs before the next run: the page is then drawn without the filter.
+        st.button(
             t("dashboards.clear_filter", status=t(f"domain.status.{status_filter}")),
             key="ov_clear_status",
             icon=":material/filter_alt_off:",
-        ):
-            del st.query_params["status"]
-            st.rerun()
+            on_click=lambda: st.query_params.pop("status", None),
+        )
     else:
         st.caption(t("dashboards.status_hint"))
 with c2:

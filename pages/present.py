@@ -132,32 +132,37 @@ chosen_units = c3.multiselect(
     disabled="units" not in topics,
 )
 
+
+def _freeze(freeze_period: Period, filters: dict) -> None:
+    """Freeze the period's figures and switch the page to the new snapshot.
+
+    A callback (run before the script) so the click is never lost to a rerun.
+    """
+    title = (st.session_state.get("present_snapshot_title") or "").strip()
+    row = create_snapshot(get_engine(), scope, freeze_period, actor=user.email, title=title or None, filters=filters)
+    log_access(get_engine(), user.email, user.role, "snapshot", "snapshot", str(row["id"]), detail=row["content_hash"])
+    snapshot_list.clear()
+    last_snapshot_before.clear()
+    st.query_params["snapshot"] = str(row["id"])
+    st.query_params.pop("slide", None)
+
+
 if not snap:
     with st.popover(t("present.snapshot.create"), icon=":material/lock:"):
         st.caption(t("present.snapshot.create_help", period=fmt_period(period)))
-        title = st.text_input(
+        st.text_input(
             t("present.snapshot.title"),
             value=t("present.snapshot.default_title", period=fmt_period(period)),
             max_chars=200,
             key="present_snapshot_title",
         )
-        if st.button(t("present.snapshot.freeze"), type="primary", key="present_freeze"):
-            row = create_snapshot(
-                get_engine(),
-                scope,
-                period,
-                actor=user.email,
-                title=title.strip() or None,
-                filters={"topics": topics, "units": chosen_units, "org": org["code"] if org else None},
-            )
-            log_access(
-                get_engine(), user.email, user.role, "snapshot", "snapshot", str(row["id"]), detail=row["content_hash"]
-            )
-            snapshot_list.clear()
-            last_snapshot_before.clear()
-            st.query_params["snapshot"] = str(row["id"])
-            st.query_params.pop("slide", None)
-            st.rerun()
+        st.button(
+            t("present.snapshot.freeze"),
+            type="primary",
+            key="present_freeze",
+            on_click=_freeze,
+            args=(period, {"topics": topics, "units": chosen_units, "org": org["code"] if org else None}),
+        )
 
 base = last_snapshot_before(scope, current_id)
 show_changes = base is not None and st.toggle(t("present.changes.include"), value=False, key="present_changes_slide")

@@ -180,8 +180,12 @@ else:
         # A new history entry, so that the browser's back button returns to the whole unit.
         st.switch_page(page("unit"), query_params=keep(objective=picked[0]["code"]))
     if picked_code:
-        if st.button(t("dashboards.unit.all_objectives"), key="unit_all_obj", icon=":material/close:"):
-            st.switch_page(page("unit"), query_params=keep())
+        st.button(
+            t("dashboards.unit.all_objectives"),
+            key="unit_all_obj",
+            icon=":material/close:",
+            on_click=lambda: st.query_params.pop("objective", None),
+        )
     for row in own.itertuples(index=False):
         if picked_code and row.objective_code != picked_code:
             continue

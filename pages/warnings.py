@@ -84,12 +84,22 @@ def chart_text() -> dict:
     }
 
 
-def fmt_value(key: str, v):
+# Evidence figures that are shares (0..1), per rule; other figures are points or counts.
+SHARE_VALUES = {
+    "satisfaction_drop": {"rate", "baseline_rate", "drop"},
+    "dissatisfied_concentration": {"share"},
+    "inflated_self_assessment": {"rate", "unit_rate_without_official", "funnel_lower", "peer_decile"},
+}
+SHARE_COLUMNS = {"rate", "ci_low", "ci_high", "share", "top_share", "progress", "elapsed"}
+TEXT_COLUMNS = {"year"}
+
+
+def fmt_value(key: str, v, rule: str = ""):
     """One evidence figure, formatted by what its name says it is."""
     if v is None or (isinstance(v, float) and v != v):
         return "–"
     if isinstance(v, list):
-        return ", ".join(fmt_value(key, x) for x in v)
+        return ", ".join(fmt_value(key, x, rule) for x in v)
     if isinstance(v, bool):
         return t("warnings.yes") if v else t("warnings.no")
     if key.endswith("months") or key.endswith("month"):
@@ -99,8 +109,10 @@ def fmt_value(key: str, v):
         return str(v)
     if key.endswith("_date") or key.endswith("_day"):
         return fmt_date(v)
-    if key in ("rate", "share", "baseline_rate", "drop", "unit_rate_without_official", "funnel_lower", "peer_decile"):
+    if key in SHARE_VALUES.get(rule, ()):
         return pct(v)
+    if key == "p_value":
+        return ("< " + num(0.001, 3)) if v < 0.001 else num(v, 3)
     if isinstance(v, float):
         return num(v, 3 if abs(v) < 1 else 1)
     if isinstance(v, int):
@@ -112,11 +124,12 @@ def fmt_value(key: str, v):
     return str(v)
 
 
-def evidence_frame(rows: list[dict], unit_names: dict[int, str]) -> pd.DataFrame:
-    """The evidence rows with translated headers, months and unit names made readable."""
+def evidence_frame(rows: list[dict], unit_names: dict[int, str]) -> tuple[pd.DataFrame, dict]:
+    """The evidence rows with translated headers and readable months, units and codes,
+    and the column formats (shares as percentages, numbers in the reader's locale)."""
     df = pd.DataFrame(rows)
     if df.empty:
-        return df
+        return df, {}
     if "month" in df:
         df["month"] = [fmt_month(int(m)) for m in df["month"]]
     if "unit_id" in df:
@@ -124,7 +137,19 @@ def evidence_frame(rows: list[dict], unit_names: dict[int, str]) -> pd.DataFrame
     for col in ("part", "kind", "grade"):
         if col in df:
             df[col] = [t(f"warnings.value.{v}") if isinstance(v, str) else v for v in df[col]]
-    return df.rename(columns={c: t(f"warnings.col.{c}") for c in df.columns})
+    for col in ("start_date", "end_date", "last_checkin", "day"):
+        if col in df:
+            df[col] = [fmt_date(v) if v else "" for v in df[col]]
+    for col in TEXT_COLUMNS & set(df.columns):
+        df[col] = df[col].astype(str)
+    config = {}
+    for col in df.columns:
+        label = t(f"warnings.col.{col}")
+        if col in SHARE_COLUMNS:
+            config[label] = st.column_config.NumberColumn(label, format="percent")
+        elif pd.api.types.is_numeric_dtype(df[col]) and not pd.api.types.is_bool_dtype(df[col]):
+            config[label] = st.column_config.NumberColumn(label, format="localized")
+    return df.rename(columns={c: t(f"warnings.col.{c}") for c in df.columns}), config
 
 
 def threshold_text(case: dict) -> str:
@@ -157,9 +182,8 @@ def show_case(raw: str) -> None:
     if case is None:
         st.title(t("warnings.title"))
         refuse(user, "warning", raw)
-    if st.button(t("warnings.case.back"), icon=":material/arrow_back:", key="case_back"):
-        keep = {k: v for k, v in st.query_params.to_dict().items() if k != "warning"}
-        st.switch_page(page("warnings"), query_params=keep)
+    keep = {k: v for k, v in st.query_params.to_dict().items() if k != "warning"}
+    st.page_link(page("warnings"), label=t("warnings.case.back"), icon=":material/arrow_back:", query_params=keep)
     subject = case["subject_name"] or case["subject_code"] or "–"
     st.title(f"{rule_name(case['rule_code'])} — {subject}")
     st.caption(
@@ -207,14 +231,19 @@ def show_case(raw: str) -> None:
     shown = {k: v for k, v in values.items() if not k.endswith("_id") and k != "items"}
     if shown:
         st.dataframe(
-            pd.DataFrame({t("warnings.case.figure"): [t(f"warnings.col.{k}") for k in shown], t("warnings.case.value"): [fmt_value(k, v) for k, v in shown.items()]}),
+            pd.DataFrame(
+                {
+                    t("warnings.case.figure"): [t(f"warnings.col.{k}") for k in shown],
+                    t("warnings.case.value"): [fmt_value(k, v, case["rule_code"]) for k, v in shown.items()],
+                }
+            ),
             hide_index=True,
             width="stretch",
         )
-    rows = evidence_frame(ev.get("rows") or [], names)
+    rows, formats = evidence_frame(ev.get("rows") or [], names)
     if not rows.empty:
         st.caption(t("warnings.case.rows", n=len(rows)))
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.dataframe(rows, hide_index=True, width="stretch", column_config=formats)
     st.caption(t("warnings.case.hash", hash=(case["evidence_hash"] or "")[:16]))
 
     st.subheader(t("warnings.case.actions"))

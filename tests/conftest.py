@@ -50,6 +50,23 @@ def _clear_streamlit_caches():
     st.cache_resource.clear()
 
 
+@pytest.fixture(autouse=True)
+def _appless_v2_navigation(monkeypatch):
+    """Run AppTest as a server in its steady state: st.navigation mode, not the legacy
+    pages/ router that a fresh server uses until its first session runs app.py (that
+    first-request path is covered by the browser smoke test, and components.router
+    handles it with one rerun, which would swallow AppTest button clicks)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"

@@ -80,6 +80,9 @@ def test_heatmap_cells_carry_unit_and_month():
     assert d["encoding"]["color"]["scale"]["domain"] == [0.4, 1.0]
     score = spec(charts.heatmap(df.assign(value=[80, 85, 60]), "Điểm", False, ["09/2026", "10/2026"]))
     assert score["encoding"]["color"]["scale"]["domain"] == [50, 100]
+    pace = spec(charts.heatmap(df, "Nhịp", False, ["09/2026", "10/2026"], (0.4, 0.7)))
+    assert pace["encoding"]["color"]["scale"]["domain"] == [0.4, 0.7]
+    assert pace["encoding"]["color"]["legend"]["format"] == ".2f"
 
 
 def test_trend_lines_by_measure():

@@ -127,9 +127,9 @@ def test_names_agree_with_gender_and_keep_their_diacritics():
 
 def test_same_seed_gives_the_same_rows_and_another_seed_other_rows(tmp_path):
     engines = [make_engine(f"sqlite:///{tmp_path / n}") for n in ("a.db", "b.db", "c.db")]
-    seed(engines[0], "tiny", 42)
-    seed(engines[1], "tiny", 42)
-    seed(engines[2], "tiny", 43)
+    seed(engines[0], "tiny", 42, ratings=40_000)
+    seed(engines[1], "tiny", 42, ratings=40_000)
+    seed(engines[2], "tiny", 43, ratings=40_000)
     a, b, c = (digests(e) for e in engines)
     assert a == b
     for table in ("officials", "evaluations", "ratings", "rollup_rating_unit"):
@@ -182,16 +182,16 @@ def test_postgresql_sequences_continue_after_the_explicit_ids(pg_engine):
 
 def test_refuses_a_database_with_units_and_replaces_it_with_force(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
-    seed(engine, "tiny", 42)
+    seed(engine, "tiny", 42, ratings=40_000)
     with engine.begin() as conn:
         conn.execute(insert(s.settings).values(key="kept", value={"a": 1}))
         conn.execute(insert(s.import_mappings).values(name="m", kind="ratings", spec={}))
     with pytest.raises(SeedRefused) as err:
-        seed(engine, "tiny", 7)
+        seed(engine, "tiny", 7, ratings=40_000)
     assert err.value.units == 8
-    seed(engine, "tiny", 7, force=True)
+    seed(engine, "tiny", 7, force=True, ratings=40_000)
     fresh = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
-    seed(fresh, "tiny", 7)
+    seed(fresh, "tiny", 7, ratings=40_000)
     got, want = digests(engine), digests(fresh)
     assert got == want
     with engine.connect() as conn:

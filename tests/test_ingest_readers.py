@@ -365,3 +365,37 @@ def test_exact_name_keeps_what_matching_ignores():
     assert exact_name("Xã Tân Hội") != exact_name("Phường Tân Hội")
     assert normalise_code(" h01.13 ") == "H01.13"
     assert normalise_header("Mã đơn vị") == "ma_don_vi"
+
+
+# ---- documentation and catalogues ------------------------------------------------------
+
+
+def test_every_field_is_documented_and_labelled_in_both_languages():
+    from pathlib import Path
+
+    from thuocdo.i18n import catalogue
+    from thuocdo.ingest.kinds import HANDLERS
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "readme" / "import.md").read_text(encoding="utf-8")
+    vi, en = catalogue("vi"), catalogue("en")
+    for kind, handler in HANDLERS.items():
+        assert f"`{kind}`" in doc
+        for f in handler().fields:
+            assert f"`{f.name}" in doc, (kind, f.name)
+            assert f"import.field.{f.name}" in vi and f"import.field.{f.name}" in en, f.name
+    mine = {k for k in vi if k.startswith("import.")}
+    assert mine == {k for k in en if k.startswith("import.")}
+
+
+def test_every_message_key_used_by_the_importer_exists():
+    import re
+    from pathlib import Path
+
+    from thuocdo.i18n import catalogue
+
+    root = Path(__file__).resolve().parent.parent
+    used = set()
+    for path in [*(root / "thuocdo" / "ingest").rglob("*.py"), root / "thuocdo" / "commands" / "import_.py", root / "pages" / "import.py"]:
+        used |= set(re.findall(r"\"(import\.(?:reason|value|error|summary|page|file|progress|status)\.[a-z_.]+)\"", path.read_text(encoding="utf-8")))
+    missing = sorted(k for k in used if k not in catalogue("vi") or k not in catalogue("en"))
+    assert not missing, missing

@@ -67,7 +67,10 @@ def cases(sqlite_engine):
 
 
 def _layers(spec: dict) -> list[dict]:
-    return spec.get("layer", [spec])
+    """Every leaf layer of a (nested) layered spec."""
+    if "layer" not in spec:
+        return [spec]
+    return [leaf for layer in spec["layer"] for leaf in _layers(layer)]
 
 
 def _threshold_values(chart: alt.Chart) -> list[float]:

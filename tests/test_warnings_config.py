@@ -96,3 +96,34 @@ def test_catalogues_have_the_same_keys():
     vi = {k for k in catalogue("vi") if k.startswith("warnings.")}
     en = {k for k in catalogue("en") if k.startswith("warnings.")}
     assert vi == en
+
+
+def test_every_literal_key_of_the_page_and_core_exists():
+    import re
+
+    root = README.parent.parent.parent
+    files = [root / "pages" / "warnings.py", *sorted((root / "thuocdo" / "domain" / "warnings").rglob("*.py"))]
+    keys = set()
+    for f in files:
+        found = re.findall(r'"(warnings\.[a-z_]+(?:\.[a-z_0-9]+)+)"', f.read_text(encoding="utf-8"))
+        keys |= {k for k in found if not k.endswith("_")}  # prefixes completed in code are checked below
+    assert len(keys) > 40
+    for lang in ("vi", "en"):
+        missing = sorted(k for k in keys if k not in catalogue(lang))
+        assert not missing, (lang, missing)
+
+
+def test_every_reason_key_and_status_label_exists():
+    cat = catalogue("vi")
+    from thuocdo.domain.warnings.model import STATUSES
+    from thuocdo.domain.warnings.workflow import ACTIONS
+
+    for s in STATUSES:
+        assert f"warnings.status.{s}" in cat
+    for a in (*ACTIONS, "created", "updated", "cleared", "refired"):
+        assert f"warnings.action.{a}" in cat
+    for r in ("falling_results", "inflated_gap", "inflated_satisfaction", "satisfaction_drop", "dissatisfied_concentration",
+              "off_pace_kr", "off_pace_kpi", "rotation_due", "consecutive_not_completed", "grade_quota_good",
+              "grade_quota_graded", "suspect_burst", "suspect_near_all", "suspect_off_hours", "missing_both",
+              "missing_evaluations", "missing_ratings"):
+        assert f"warnings.reason.{r}" in cat

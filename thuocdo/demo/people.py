@@ -292,14 +292,8 @@ def build_history(officials: pd.DataFrame, units: pd.DataFrame, seed: int) -> tu
         [2, 2, rng.integers(1, 3, n), rng.integers(1, 3, n)],
         default=(rng.random(n) < 0.75).astype(int),
     )
-    # Lower rung of each rank, used as the previous position's title.
-    lower = {
-        "top": ("deputy", "Phó"),
-        "deputy": ("head", "Trưởng phòng"),
-        "head": ("deputy_head", "Phó Trưởng phòng"),
-        "deputy_head": ("staff", "Chuyên viên"),
-        "staff": ("staff", "Chuyên viên"),
-    }
+    # A previous post is one rung lower (a deputy became head, a head became deputy, ...).
+    lower = {"top": "deputy", "deputy": "head", "head": "deputy_head", "deputy_head": "staff", "staff": "staff"}
     same_group_units = {g: units.loc[(units["group"] == g), "id"].to_numpy() for g in ("ward", "dept", "party")}
     pos_by_rank_unit = {}
     for o in officials[["unit_id", "rank", "position_code", "position"]].itertuples(index=False):
@@ -324,7 +318,7 @@ def build_history(officials: pd.DataFrame, units: pd.DataFrame, seed: int) -> tu
             begin = end - np.int64(durations[i, k] * YEAR_DAYS) * DAY
             if begin < birth[i] + np.int64(22 * YEAR_DAYS) * DAY:
                 break
-            r, _title = lower[r]
+            r = lower[r]
             unit = uid[i]
             if grp[i] != "ward" and moved[i, k]:
                 pool = same_group_units[grp[i]]

@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from thuocdo.ingest.errors import ImportFailed, message
 from thuocdo.ingest.kinds import HANDLERS
-from thuocdo.ingest.kinds.base import LOADED, PRESENT, REFUSED, UPDATED, Outcome, PrepOptions, Problem
+from thuocdo.ingest.kinds.base import LOADED, PRESENT, REFUSED, UPDATED, Outcome, PrepOptions, Problem, Stopwatch
 from thuocdo.ingest.mapping import KINDS, Mapping, load_mapping
 from thuocdo.ingest.readers import RawTable, load_bytes, read_table
 from thuocdo.ingest.values import BadValue, parse_month
@@ -266,6 +266,7 @@ class Context:
     now: dt.datetime
     scale: int = 4
     scope_path: str = "/"
+    watch: Stopwatch = field(default_factory=Stopwatch)
 
     @property
     def today(self) -> dt.date:
@@ -307,6 +308,7 @@ def import_file(
     units outside it are refused, and units are created only inside it.
     """
     t0 = time.perf_counter()
+    watch = Stopwatch()
     started = dt.datetime.now()
     now = now or started
     say = progress or (lambda stage: None)
@@ -340,9 +342,11 @@ def import_file(
         )
         if table.n_rows == 0:
             raise ImportFailed("import.error.no_rows")
+        watch.lap("read")
         say("check")
         prepared = handler.prepare(table, m, PrepOptions(month, now, m))
         prepared.row_numbers = table.row_numbers
+        watch.lap("check")
     except ImportFailed as exc:
         exc.batch_id = _record_failed(engine, kind, file_name, sha, actor, started, exc.text("vi"), options)
         raise
@@ -374,14 +378,19 @@ def import_file(
                 now=now,
                 scale=_scale(conn),
                 scope_path=scope_path or "/",
+                watch=watch,
             )
+            watch.lap("lock")
             outcome = handler.load(ctx, prepared)
+            watch.lap("load")
             rejections = _rejections(table, outcome)
             if rejections:
                 _write_rejections(conn, batch_id, rejections)
+            watch.lap("rejections")
             if outcome.rollups:
                 say("rollups")
                 _refresh(conn, outcome)
+                watch.lap("rollups")
             n_loaded = outcome.count(LOADED, UPDATED)
             n_updated = outcome.count(UPDATED)
             n_present = outcome.count(PRESENT)
@@ -411,6 +420,7 @@ def import_file(
                 )
             )
             previous = _previous(conn, sha, kind, batch_id, table.sheet)
+            watch.lap("batch")
     except ImportFailed as exc:
         exc.batch_id = _record_failed(engine, kind, file_name, sha, actor, started, exc.text("vi"), options)
         raise
@@ -422,10 +432,12 @@ def import_file(
         err.batch_id = failed_id
         raise err from exc
 
+    watch.lap("commit")
     warn = {"status": "skipped"}
     if rescan_warnings and kind != "units" and (outcome.affected or outcome.affected_units) and n_loaded:
         say("warnings")
         warn = _rescan(engine, outcome, actor)
+        watch.lap("warnings")
     say("done")
     return ImportResult(
         batch_id=batch_id,
@@ -450,7 +462,7 @@ def import_file(
         rejections=rejections,
         previous_batches=previous,
         warnings=warn,
-        extra=outcome.extra,
+        extra={**outcome.extra, "timings_ms": watch.wall, "cpu_ms": watch.cpu},
     )
 
 

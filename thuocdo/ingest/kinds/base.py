@@ -11,6 +11,7 @@ loaded; the identity loaded + refused + already_present = rows_read always holds
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -317,6 +318,21 @@ class Kind:
 
     def load(self, ctx, prepared: Prepared) -> Outcome:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+class Stopwatch:
+    """Wall and CPU milliseconds per stage (reported by the bench and kept in the batch)."""
+
+    def __init__(self):
+        self.wall: dict[str, int] = {}
+        self.cpu: dict[str, int] = {}
+        self._t, self._c = time.perf_counter(), time.process_time()
+
+    def lap(self, stage: str) -> None:
+        t, c = time.perf_counter(), time.process_time()
+        self.wall[stage] = self.wall.get(stage, 0) + round((t - self._t) * 1000)
+        self.cpu[stage] = self.cpu.get(stage, 0) + round((c - self._c) * 1000)
+        self._t, self._c = t, c
 
 
 def chunks(seq, size: int = 2000):

@@ -179,6 +179,7 @@ class RatingsKind(Kind):
             bad_range = ~np.isnan(s) & ((s != np.floor(s)) | (s < 1) | (s > scale.to_numpy()))
         checks.append((bad_range, "import.reason.score_range", "score"))
 
+        ctx.watch.lap("ratings.scores")
         # Units: match each distinct (code, name) once.
         index = UnitIndex(ctx.conn, ctx.scope_path)
         create = CreateSpec.from_spec(ctx.mapping.create_units if ctx.mapping else None)
@@ -208,6 +209,7 @@ class RatingsKind(Kind):
         unit_id = np.where(codes >= 0, unit_ids[np.maximum(codes, 0)], -1)
         unit_bad = (unit_id < 0) & ~(ucode.eq("") & uname.eq("")).to_numpy()
 
+        ctx.watch.lap("ratings.units")
         # Officials by code.
         ocode = f["official_code"].str.strip()
         o_uniq = [c for c in pd.unique(ocode) if c]
@@ -227,6 +229,7 @@ class RatingsKind(Kind):
             bad |= mask
         bad |= unit_bad
 
+        ctx.watch.lap("ratings.officials")
         # Identity hash over the normalised row, and duplicates inside the file.
         rated = x["rated_at"]
         ts = pd.Series(
@@ -285,6 +288,7 @@ class RatingsKind(Kind):
                     present = ok & np.isin(hashes, existing)
         new = ok & ~present
 
+        ctx.watch.lap("ratings.hash")
         # Status and reasons.
         out.status[:] = REFUSED
         out.status[present] = PRESENT
@@ -314,6 +318,7 @@ class RatingsKind(Kind):
                     )
                 out.problems[int(i)] = probs or [Problem("import.reason.unknown")]
 
+        ctx.watch.lap("ratings.status")
         if new.any():
             rows = pd.DataFrame(
                 {
@@ -332,11 +337,14 @@ class RatingsKind(Kind):
             )
             for col in ("service_code", "device_id"):
                 rows[col] = rows[col].where(rows[col].ne(""), None)
-            _insert_ratings(ctx.conn, rows)
+            ctx.watch.lap("ratings.frame")
+            _insert_ratings(ctx.conn, rows, ctx.watch)
             _register_devices(ctx.conn, rows)
             pairs = rows[["unit_id", "month"]].drop_duplicates()
             out.affected = {(int(u), int(m)) for u, m in pairs.itertuples(index=False)}
+            ctx.watch.lap("ratings.insert")
             done, neighbours = write_fresh(ctx.conn, rows.assign(rated_at=rated[new].to_numpy()), ctx.batch_id, fresh)
+            ctx.watch.lap("ratings.rollups")
             if done:
                 out.extra["rollups"] = "frame"
             else:
@@ -436,23 +444,30 @@ RATING_COLUMNS = (
 )
 
 
-def _insert_ratings(conn, rows: pd.DataFrame) -> None:
+def _insert_ratings(conn, rows: pd.DataFrame, watch=None) -> None:
     if is_sqlite(conn.engine):
-        _insert_sqlite(conn, rows)
+        _insert_sqlite(conn, rows, watch)
     else:
         _copy_postgres(conn, rows)
 
 
-def _insert_sqlite(conn, rows: pd.DataFrame) -> None:
+def _insert_sqlite(conn, rows: pd.DataFrame, watch=None) -> None:
     # The statement is compiled by SQLAlchemy (positional "?" for the sqlite3 driver);
     # plain tuples to executemany are ~3x faster than dictionaries through Core.
     stmt = insert(ratings).compile(dialect=conn.dialect, column_keys=list(RATING_COLUMNS))
     order = [c for c in stmt.positiontup]
     big = _drop_indexes_if_large(conn, len(rows))
     cols = [_py_list(rows[c]) for c in order]
-    conn.exec_driver_sql(str(stmt), list(zip(*cols, strict=True)))
+    tuples = list(zip(*cols, strict=True))
+    if watch:
+        watch.lap("ratings.tuples")
+    conn.exec_driver_sql(str(stmt), tuples)
+    if watch:
+        watch.lap("ratings.executemany")
     for ix in big:
         ix.create(conn)
+    if watch and big:
+        watch.lap("ratings.indexes")
 
 
 def _py_list(col: pd.Series) -> list:
