@@ -19,6 +19,7 @@ short table with the budget of DESIGN.md is printed.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import platform
@@ -120,6 +121,29 @@ def run_memory(url: str, engine: str, scale: int, sessions: int) -> list[Record]
         return bench_memory(url, engine, scale, sessions=sessions)
     except Exception as exc:  # noqa: BLE001
         return [_failed(engine, scale, "memory_mb", f"{sessions}_sessions", exc)]
+
+
+PG_SETTINGS = (
+    "server_version", "shared_buffers", "work_mem", "effective_cache_size", "maintenance_work_mem",
+    "random_page_cost", "max_connections", "fsync", "synchronous_commit", "full_page_writes", "jit",
+    "max_parallel_workers_per_gather",
+)  # fmt: skip
+
+
+def pg_settings(url: str) -> dict:
+    """The PostgreSQL settings the figures were measured with (for the README)."""
+    from sqlalchemy import text
+
+    from thuocdo.store.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {k: conn.execute(text("SELECT current_setting(:k)"), {"k": k}).scalar() for k in PG_SETTINGS}
+    except Exception as exc:  # noqa: BLE001
+        return {"error": repr(exc)[:200]}
+    finally:
+        engine.dispose()
 
 
 def run_plans(url: str, engine: str, scale: int) -> dict:
@@ -236,6 +260,41 @@ def table(records: list[Record]) -> str:
     return "\n".join(lines)
 
 
+def markdown(records: list[Record]) -> str:
+    """The README table: per page, cold / warm median (CPU of the app process in brackets)."""
+    pages = [r for r in records if r.kind in ("page_cold", "page_warm")]
+    combos = sorted({(r.engine, r.scale) for r in pages})
+    by = {(r.engine, r.scale, r.kind, r.name): r for r in pages}
+    names = list(dict.fromkeys(r.name for r in pages))
+    out = [
+        "| page | " + " | ".join(f"{e} {s / 1e6:g}M cold / warm ms" for e, s in combos) + " |",
+        "|---|" + "---|" * len(combos),
+    ]
+    for n in names:
+        cells = []
+        for e, s in combos:
+            c, w = by.get((e, s, "page_cold", n)), by.get((e, s, "page_warm", n))
+            if not c or c.median_ms is None:
+                cells.append("error" if c and c.note else "–")
+                continue
+            cc, wc = c.extra.get("cpu_median_ms"), (w.extra.get("cpu_median_ms") if w else None)
+            cells.append(f"{_fmt(c.median_ms)} ({_fmt(cc)}) / {_fmt(w.median_ms if w else None)} ({_fmt(wc)})")
+        out.append(f"| `{n}` | " + " | ".join(cells) + " |")
+    others = [r for r in records if r.kind not in ("page_cold", "page_warm")]
+    if others:
+        out += [
+            "",
+            "| engine | ratings | figure | name | median | p95 | runs | value |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in others:
+            out.append(
+                f"| {r.engine} | {r.scale:,} | {r.kind} | {r.name} | {_fmt(r.median_ms, ' ms')} | {_fmt(r.p95_ms, ' ms')} "
+                f"| {r.runs} | {_fmt(r.value)} |"
+            )
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     ap.add_argument(
@@ -259,7 +318,12 @@ def main(argv: list[str] | None = None) -> int:
         "--pages", default="", help="only the page addresses starting so, comma-separated (/overview,/unit)"
     )
     ap.add_argument("--build-only", action="store_true")
+    ap.add_argument("--report", action="store_true", help="print the results file as Markdown tables; run nothing")
     args = ap.parse_args(argv)
+    if args.report:
+        loaded = merge(json.loads(args.results.read_text(encoding="utf-8")), [])
+        print(markdown(loaded))
+        return 0
 
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     scales = [int(s) for s in args.scales.split(",") if s.strip()]
@@ -287,6 +351,8 @@ def main(argv: list[str] | None = None) -> int:
 
     largest = {e: max((n for en, n, _ in targets if en == e), default=0) for e in engines}
     plans: dict[str, dict] = {}
+    pg = next((url for e, _n, url in targets if e == "postgresql"), None)
+    settings = pg_settings(pg) if pg else None
     if "import" not in skip:
         records += run_import(args.import_rows, 1)
     for engine, n, url in targets:
@@ -303,33 +369,42 @@ def main(argv: list[str] | None = None) -> int:
             if "memory" not in skip:
                 records += run_memory(url, engine, n, args.memory_sessions)
 
-    old = []
-    meta_path = args.results.with_name(args.results.stem + ".meta.json")
-    if not args.fresh and meta_path.exists():
-        try:
-            plans = {**json.loads(meta_path.read_text(encoding="utf-8")).get("plans", {}), **plans}
-        except (OSError, ValueError):
-            pass
-    if not args.fresh and args.results.exists():
-        try:
-            old = json.loads(args.results.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            old = []
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    for r in records:
-        r.extra.setdefault("measured_at", stamp)
-        r.extra.setdefault("load1", round(os.getloadavg()[0], 1))
-    all_records = merge(old, records)
-    add_ratios(all_records)
-    meta = {
-        "written_at": stamp,
-        "seconds": round(time.time() - started, 1),
-        "argv": sys.argv[1:] if argv is None else argv,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_avg_at_end": os.getloadavg()},
-        "budget": BUDGET,
-        "plans": plans,
-    }
-    path = write_results(all_records, args.results, meta)
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    # Several bench processes (one per engine, say) may finish at once: merge under a lock.
+    with open(args.results.with_name(args.results.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        old = []
+        meta_path = args.results.with_name(args.results.stem + ".meta.json")
+        if not args.fresh and meta_path.exists():
+            try:
+                plans = {**json.loads(meta_path.read_text(encoding="utf-8")).get("plans", {}), **plans}
+            except (OSError, ValueError):
+                pass
+        if not args.fresh and args.results.exists():
+            try:
+                old = json.loads(args.results.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                old = []
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        for r in records:
+            r.extra.setdefault("measured_at", stamp)
+            r.extra.setdefault("load1", round(os.getloadavg()[0], 1))
+        all_records = merge(old, records)
+        add_ratios(all_records)
+        meta = {
+            "written_at": stamp,
+            "seconds": round(time.time() - started, 1),
+            "argv": sys.argv[1:] if argv is None else argv,
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "load_avg_at_end": os.getloadavg(),
+            },
+            "budget": BUDGET,
+            "plans": plans,
+            "postgresql_settings": settings,
+        }
+        path = write_results(all_records, args.results, meta)
     print()
     print(table(all_records))
     print(f"\nwritten: {path}")

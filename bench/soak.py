@@ -254,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=120.0)
     p.add_argument("--waves", type=int, default=3, help="successive waves of fresh sessions")
     p.add_argument("--out", help="also write the JSON result here")
+    p.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the summary line (stderr)")
     p.add_argument("--server-log", help="the started server's stderr goes here (tracebacks of errors)")
     args = p.parse_args(argv)
     args.sessions = max(1, min(args.sessions, 200))  # bounded, whatever is asked
@@ -268,6 +269,13 @@ def main(argv: list[str] | None = None) -> int:
             result = asyncio.run(soak(base, pid, args.sessions, args.seconds, args.waves))
     text = json.dumps(result, ensure_ascii=False)
     print(text)
+    sys.path.insert(0, str(ROOT))
+    from thuocdo.i18n import t
+
+    sys.stderr.write(t("reliability.soak.summary", args.lang, sessions=result["sessions"], waves=result["waves"],
+                       seconds=int(result["seconds"]), runs=result["runs"], errors=result["errors"],
+                       p95=result["latency_p95_s"], first=result["rss_first_third_mb"],
+                       last=result["rss_last_third_mb"]) + "\n")
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     return 0 if result["errors"] == 0 else 1

@@ -24,6 +24,11 @@ SEVERITY_COLORS = {"high": "#b3261e", "medium": "#ef8a17", "low": "#546e7a"}
 STATE_ORDER = ["open", "closed", "false_positive"]
 
 
+def _label(values: pd.Series, mapping: dict) -> list:
+    """Each value's label from ``mapping``, or the value itself."""
+    return [mapping.get(v, v) for v in values]
+
+
 def month_label(m: int) -> str:
     y, mo = divmod(int(m), 100)
     return f"{mo:02d}/{y}"
@@ -86,7 +91,7 @@ def _line(ev, spec, case, text):
     df = _with_months(ev.get("rows", []))
     if df.empty:
         return None
-    df["part_label"] = df["part"].map(text.get("parts", {})).fillna(df["part"])
+    df["part_label"] = _label(df["part"], text.get("parts", {}))
     order = list(df["month_label"])
     lo = min(df["final_score"].min(), spec["rule"]) - 3
     hi = max(df["final_score"].max(), spec.get("reference", spec["rule"])) + 3
@@ -136,7 +141,7 @@ def _rate(ev, spec, case, text):
     df = _with_months(ev.get("rows", []))
     if df.empty:
         return None
-    df["part_label"] = df["part"].map(text.get("parts", {})).fillna(df["part"])
+    df["part_label"] = _label(df["part"], text.get("parts", {}))
     order = list(df["month_label"])
     lo = max(0.0, min(df["ci_low"].min(), spec["rule"]) - 0.05)
     y_scale = alt.Scale(domain=[lo, 1.0])
@@ -203,7 +208,7 @@ def _bars(ev, spec, case, text):
     items = pd.DataFrame((ev.get("values") or {}).get("items") or [])
     if items.empty:
         return None
-    items["kind_label"] = items["kind"].map(text.get("items", {})).fillna(items["kind"])
+    items["kind_label"] = _label(items["kind"], text.get("items", {}))
     bars = alt.Chart(items).mark_bar(color=SUBJECT_COLOR).encode(
         y=alt.Y("code:N", sort="x", title=None),
         x=alt.X("projected_progress:Q", axis=alt.Axis(format="%"), title=text["progress"], scale=alt.Scale(domain=[0, max(1.1, float(items["projected_progress"].max()))])),
@@ -241,7 +246,7 @@ def _grades(ev, spec, case, text):
     rows = pd.DataFrame(ev.get("rows") or [])
     if rows.empty:
         return None
-    rows["grade_label"] = rows["grade"].map(text.get("grades", {})).fillna(rows["grade"])
+    rows["grade_label"] = _label(rows["grade"], text.get("grades", {}))
     rows["year_label"] = rows["year"].astype(str)
     return alt.Chart(rows).mark_bar(size=40).encode(
         x=alt.X("year_label:N", title=None),
@@ -257,7 +262,7 @@ def _quota(ev, spec, case, text):
         return None
     rows["group"] = rows["task_group"].fillna(text.get("whole_unit", "")).astype(str)
     long = rows.melt(id_vars=["group", "allowed"], value_vars=["excellent", "good"], var_name="grade", value_name="count")
-    long["grade_label"] = long["grade"].map(text.get("grades", {})).fillna(long["grade"])
+    long["grade_label"] = _label(long["grade"], text.get("grades", {}))
     bars = alt.Chart(long).mark_bar().encode(
         x=alt.X("grade_label:N", title=None, sort=[text.get("grades", {}).get("excellent", "excellent")]),
         y=alt.Y("count:Q", title=text["count"]),
@@ -308,7 +313,7 @@ def _reporting(ev, spec, case, text):
         return None
     sources = text.get("sources", {})
     long = rows.melt(id_vars=["month", "month_label"], value_vars=[c for c in ("evaluations", "ratings") if c in rows], var_name="source", value_name="count")
-    long["source_label"] = long["source"].map(sources).fillna(long["source"])
+    long["source_label"] = _label(long["source"], sources)
     return alt.Chart(long).mark_bar().encode(
         x=alt.X("month_label:N", sort=list(rows["month_label"]), title=text["month"]),
         xOffset="source_label:N",

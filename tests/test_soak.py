@@ -1,5 +1,5 @@
 """A short, bounded soak (bench/soak.py): 5 concurrent websocket sessions in 2 waves for
-15 s against a real Streamlit server on loopback — zero errors, memory bounded."""
+12 s against a real Streamlit server on loopback — zero errors, memory bounded."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def test_short_soak(sqlite_engine, sqlite_url, tmp_path):
     fixture_dashboards.build(sqlite_engine)
     sqlite_engine.dispose()
     with soak.server(sqlite_url, log=str(tmp_path / "server.log")) as (base, pid):
-        result = asyncio.run(soak.soak(base, pid, sessions=5, seconds=15.0, waves=2))
+        result = asyncio.run(soak.soak(base, pid, sessions=5, seconds=12.0, waves=2))
     log = (tmp_path / "server.log").read_text(errors="replace")
     assert result["errors"] == 0, (result["error_samples"], log[-3000:])
     assert result["sessions_completed"] == 10

@@ -66,25 +66,25 @@ def cases(sqlite_engine):
     return out
 
 
-def _layers(spec: dict) -> list[dict]:
-    """Every leaf layer of a (nested) layered spec."""
+def _leaves(spec: dict, data=None):
+    """(leaf layer, the data it draws) for every leaf of a (nested) layered spec."""
+    data = spec.get("data", data)
     if "layer" not in spec:
-        return [spec]
-    return [leaf for layer in spec["layer"] for leaf in _layers(layer)]
+        yield spec, data
+        return
+    for layer in spec["layer"]:
+        yield from _leaves(layer, data)
 
 
 def _threshold_values(chart: alt.Chart) -> list[float]:
+    """Values drawn by the red (threshold) marks of a chart."""
     spec = chart.to_dict()
     found = []
-    for layer in _layers(spec):
+    for layer, data in _leaves(spec):
         mark = layer.get("mark", {})
-        if isinstance(mark, dict) and mark.get("color") == THRESHOLD_COLOR:
-            data = layer.get("data", {})
-            name = data.get("name") if isinstance(data, dict) else None
-            values = spec.get("datasets", {}).get(name, []) if name else data.get("values", [])
+        if isinstance(mark, dict) and mark.get("color") == THRESHOLD_COLOR and isinstance(data, dict):
+            values = spec.get("datasets", {}).get(data.get("name"), []) if "name" in data else data.get("values", [])
             found += [v.get("value", v.get("limit")) for v in values]
-            if not values and "datasets" in spec:
-                found += [None]
     return [v for v in found if v is not None]
 
 

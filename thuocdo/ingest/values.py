@@ -102,7 +102,9 @@ def parse_number(v, *, integer: bool = False) -> float | int | None:
 
 def numbers(series: pd.Series, *, integer: bool = False) -> pd.Series:
     """Vectorised :func:`parse_number`: float64 with NaN for blank or invalid cells."""
-    s = series.astype("str").str.strip()
+    s = series.astype("str").fillna("").str.strip()
+    if not s.ne("").any():
+        return pd.Series(np.nan, index=series.index, dtype="float64")
     plain = pd.to_numeric(s.where(s.str.fullmatch(r"[+-]?\d+(\.\d+)?").fillna(False)), errors="coerce")
     rest = plain.isna() & s.ne("") & s.notna()
     if rest.any():

@@ -16,6 +16,8 @@ import io
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import insert, select
 
 from thuocdo.ingest.kinds.base import (
@@ -237,26 +239,20 @@ class RatingsKind(Kind):
         )
         channel = x["channel"].fillna("")
         score_i = pd.Series(np.where(np.isnan(s), 0, s).astype("int64"), index=f.index)
-        basis = (
-            ts
-            + "|"
-            + pd.Series(unit_id, index=f.index).astype("str")
-            + "|"
-            + off_txt
-            + "|"
-            + f["service_code"].str.strip()
-            + "|"
-            + channel.astype("str")
-            + "|"
-            + f["device_id"].str.strip()
-            + "|"
-            + score_i.astype("str")
-            + "|"
-            + scale.astype("str")
-            + "|"
-            + f["rating_id"].str.strip()
+        basis = _join_text(
+            [
+                ts,
+                unit_id,
+                off_txt,
+                f["service_code"].str.strip(),
+                channel.astype("str"),
+                f["device_id"].str.strip(),
+                score_i.to_numpy(),
+                scale.to_numpy(),
+                f["rating_id"].str.strip(),
+            ]
         )
-        hashes = hash63_many(basis.tolist())
+        hashes = hash63_many(basis)
         ok = ~bad
         dup = np.zeros(n, dtype=bool)
         if ok.any():
@@ -386,6 +382,21 @@ def hash63_many(texts: list[str]) -> np.ndarray:
     return (np.frombuffer(raw, dtype=">u8") >> np.uint64(1)).astype(np.int64)
 
 
+def _join_text(parts: list) -> list[str]:
+    """Row-wise ``"|".join`` of text Series and integer arrays, in one Arrow kernel."""
+    arrays = []
+    for p in parts:
+        if isinstance(p, pd.Series):
+            a = pa.array(p.fillna("").astype("str"))
+        else:
+            a = pa.array(np.asarray(p))
+        if isinstance(a, pa.ChunkedArray):
+            a = a.combine_chunks()
+        arrays.append(pc.cast(a, pa.large_string()))
+    joined = pc.binary_join_element_wise(*arrays, pa.scalar("|", pa.large_string()))
+    return joined.to_numpy(zero_copy_only=False).tolist()
+
+
 def map_unique(series: pd.Series, fn) -> np.ndarray:
     """``fn`` applied once per distinct value, spread back over the rows (object array)."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
@@ -464,6 +475,9 @@ def _insert_sqlite(conn, rows: pd.DataFrame, watch=None) -> None:
     conn.exec_driver_sql(str(stmt), tuples)
     if watch:
         watch.lap("ratings.executemany")
+    if big:
+        # SQLite's sorter may use a helper thread per core for CREATE INDEX.
+        conn.exec_driver_sql("PRAGMA threads=2")
     for ix in big:
         ix.create(conn)
     if watch and big:
