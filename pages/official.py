@@ -5,7 +5,6 @@ official_peer_ratings, official_peer_scores, official_warnings, official_list.
 """
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -39,7 +38,6 @@ from thuocdo.domain.stats import satisfied_count, wilson_interval
 from thuocdo.i18n import catalogue
 
 user = require_role("official")
-ROOT = Path(__file__).resolve().parent.parent
 MIN_RATINGS = 30  # below this a rate is shown as "not enough data" (satisfaction page uses the same)
 
 
@@ -107,9 +105,7 @@ st.title(profile["display_name"])
 st.caption(
     t("official.caption", position=profile.get("position") or "—", unit=profile["unit_name"], policy=t(policy.name_key))
 )
-if (ROOT / "pages" / "unit.py").exists():
-    if st.button(t("official.open_unit"), icon=":material/account_tree:", key="official_open_unit"):
-        st.switch_page(page("unit"), query_params={"unit": str(int(profile["unit_id"]))})
+st.page_link(page("unit"), label=t("official.open_unit"), icon=":material/account_tree:", query_params={"unit": str(profile["unit_code"])})
 
 since = profile.get("position_since")
 since = pd.Timestamp(since).date() if since is not None and not pd.isna(since) else None

@@ -107,7 +107,7 @@ def fmt_value(key: str, v, rule: str = ""):
             return fmt_month(v)
     if key in ("year", "years"):
         return str(v)
-    if key.endswith("_date") or key.endswith("_day"):
+    if (key.endswith("_date") or key.endswith("_day")) and isinstance(v, str):
         return fmt_date(v)
     if key in SHARE_VALUES.get(rule, ()):
         return pct(v)
@@ -139,7 +139,7 @@ def evidence_frame(rows: list[dict], unit_names: dict[int, str]) -> tuple[pd.Dat
             df[col] = [t(f"warnings.value.{v}") if isinstance(v, str) else v for v in df[col]]
     for col in ("start_date", "end_date", "last_checkin", "day"):
         if col in df:
-            df[col] = [fmt_date(v) if v else "" for v in df[col]]
+            df[col] = [fmt_date(v) if isinstance(v, str) and v else "" for v in df[col]]
     for col in TEXT_COLUMNS & set(df.columns):
         df[col] = df[col].astype(str)
     config = {}

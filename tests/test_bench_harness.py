@@ -95,3 +95,35 @@ def test_p95_is_nearest_rank():
     assert p95([1.0]) == 1.0
     assert p95([float(i) for i in range(1, 21)]) == 19.0
     assert p95([float(i) for i in range(1, 101)]) == 95.0
+
+
+def _cache_decorators():
+    """Every @st.cache_data / @st.cache_resource in the app's read side, with its keywords."""
+    import ast
+
+    found = []
+    for folder in ("queries", "components", "pages"):
+        for path in sorted((ROOT / folder).glob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.FunctionDef):
+                    continue
+                for dec in node.decorator_list:
+                    call = dec if isinstance(dec, ast.Call) else None
+                    target = call.func if call else dec
+                    if isinstance(target, ast.Attribute) and target.attr in ("cache_data", "cache_resource"):
+                        kws = {k.arg for k in call.keywords} if call else set()
+                        args = [a.arg for a in node.args.args]
+                        found.append((f"{path.name}:{node.name}", target.attr, kws, args))
+    return found
+
+
+def test_shared_caches_are_bounded():
+    """st.cache_data is shared by every session of a server: each entry must expire (ttl) and
+    each cache must be bounded (max_entries), or memory grows with the number of users."""
+    decorators = _cache_decorators()
+    assert decorators
+    unbounded = [
+        name for name, kind, kws, _ in decorators if kind == "cache_data" and not {"ttl", "max_entries"} <= kws
+    ]
+    assert not unbounded, unbounded

@@ -247,3 +247,36 @@ def test_queue_filters(demo_db):
     at.run()
     assert not at.exception
     assert "Không có cảnh báo nào phù hợp." in body(at) or set(queue(at)["Mức độ"]) == {"Cao"}
+
+
+@pytest.fixture
+def every_rule_db(sqlite_engine, sqlite_url, monkeypatch):
+    """One warning of each of the ten rules, and the demo inspector and unit head."""
+    from sqlalchemy import insert
+
+    from tests.test_warnings_charts import plant_everything
+    from thuocdo.store.db import set_meta
+
+    plant_everything(sqlite_engine)
+    with sqlite_engine.begin() as conn:
+        conn.execute(insert(s.users).values(email=EMAIL["inspector"], name="Ủy ban Kiểm tra", role="inspector", is_demo=True, active=True))
+        set_meta(conn, "demo", "1")
+    full_scan(sqlite_engine)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    monkeypatch.delenv("THUOCDO_ENV", raising=False)
+    monkeypatch.chdir(ROOT)
+    return sqlite_engine
+
+
+def test_every_rule_opens_as_a_case_file(every_rule_db):
+    with every_rule_db.connect() as conn:
+        first = dict(conn.execute(select(s.warnings.c.rule_code, s.warnings.c.id).order_by(s.warnings.c.id.desc())).all())
+    assert len(first) == 10
+    for rule, wid in sorted(first.items()):
+        at = run("inspector", {"warning": str(wid)})
+        assert not at.exception, (rule, at.exception)
+        assert "Chứng cứ" in body(at), rule
+        assert len(at.get("vega_lite_chart")) == 1, rule
+    # and both languages render the queue
+    at = run("inspector", {"lang": "en"})
+    assert not at.exception

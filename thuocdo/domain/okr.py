@@ -35,7 +35,7 @@ class PaceThresholds:
 
     @classmethod
     def from_setting(cls, value: Mapping | None) -> PaceThresholds:
-        """Thresholds from the ``pace_bands`` setting ({"on_track": .., "at_risk": ..})."""
+        """Thresholds from the ``okr_pace`` setting ({"on_track": .., "at_risk": ..})."""
         if not value:
             return cls()
         t = cls(float(value.get("on_track", cls.on_track)), float(value.get("at_risk", cls.at_risk)))

@@ -132,7 +132,7 @@ def _okr_by_unit(conn, scope: Scope, period: Period, units: pd.DataFrame) -> dic
     u["parent_id"] = u["parent_id"].astype(object).where(u["parent_id"].notna(), None)
     rolled = okr.rollup_units(obj[["unit_id", "progress", "weight"]], u)
     expected = okr.rollup_units(obj[["unit_id", "elapsed", "weight"]].rename(columns={"elapsed": "progress"}), u)
-    bands = okr.PaceThresholds.from_setting(get_setting(conn, "pace_bands"))
+    bands = okr.PaceThresholds.from_setting(get_setting(conn, "okr_pace"))
     code_of = dict(zip(units["id"].astype(int), units["code"], strict=True))
     exp_of = dict(zip(expected["id"].astype(int), expected["progress"], strict=True))
     out: dict[str, dict] = {}

@@ -234,9 +234,8 @@ class RatingsKind(Kind):
         ctx.watch.lap("ratings.officials")
         # Identity hash over the normalised row, and duplicates inside the file.
         rated = x["rated_at"]
-        ts = pd.Series(
-            np.datetime_as_string(rated.to_numpy(dtype="datetime64[s]"), unit="s"), index=f.index, dtype="str"
-        )
+        rated_s = rated.to_numpy(dtype="datetime64[s]")
+        ts = np.datetime_as_string(rated_s, unit="s")  # "2025-10-01T08:05:12", NaT for refused rows
         channel = x["channel"].fillna("")
         score_i = pd.Series(np.where(np.isnan(s), 0, s).astype("int64"), index=f.index)
         basis = _join_text(
@@ -255,15 +254,15 @@ class RatingsKind(Kind):
         hashes = hash63_many(basis)
         ok = ~bad
         dup = np.zeros(n, dtype=bool)
+        first_of: dict = {}
         if ok.any():
             hs = pd.Series(hashes[ok])
             d = hs.duplicated(keep="first").to_numpy()
-            dup_pos = np.flatnonzero(ok)[d]
-            dup[dup_pos] = True
-            first_pos = pd.Series(np.flatnonzero(ok)).groupby(hs.to_numpy()).transform("first").to_numpy()
-            first_of = dict(zip(np.flatnonzero(ok)[d], first_pos[d], strict=True))
-        else:
-            first_of = {}
+            if d.any():  # rare: find each duplicate's first row only then
+                pos = np.flatnonzero(ok)
+                dup[pos[d]] = True
+                first_pos = pd.Series(pos).groupby(hs.to_numpy()).transform("first").to_numpy()
+                first_of = dict(zip(pos[d], first_pos[d], strict=True))
         ok &= ~dup
 
         months = pd.Series(
@@ -318,7 +317,12 @@ class RatingsKind(Kind):
         if new.any():
             rows = pd.DataFrame(
                 {
-                    "rated_at": ts[new].str.replace("T", " ", regex=False) + ".000000",
+                    # The text SQLAlchemy's DateTime writes on SQLite ("2025-10-01 08:05:12.000000").
+                    "rated_at": pd.Series(
+                        pc.strftime(pa.array(rated_s[new]), format="%Y-%m-%d %H:%M:%S.000000").to_numpy(zero_copy_only=False),
+                        index=f.index[new],
+                        dtype="str",
+                    ),
                     "month": months[new].astype("int64"),
                     "unit_id": unit_id[new],
                     "official_id": official_id[new].astype("Int64"),
@@ -389,7 +393,7 @@ def _join_text(parts: list) -> list[str]:
         if isinstance(p, pd.Series):
             a = pa.array(p.fillna("").astype("str"))
         else:
-            a = pa.array(np.asarray(p))
+            a = pa.array(np.asarray(p))  # numpy text or integers, converted in C
         if isinstance(a, pa.ChunkedArray):
             a = a.combine_chunks()
         arrays.append(pc.cast(a, pa.large_string()))
