@@ -72,7 +72,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_idle(page, timeout: float = 120_000) -> None:
+def _wait_idle(page, timeout: float = 300_000) -> None:
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_selector('[data-testid="stMain"] [data-testid="stElementContainer"]', timeout=timeout)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
@@ -133,7 +133,7 @@ def bench_memory(url: str, engine_name: str, scale: int, sessions: int = 10) -> 
                     # A context per session: own cookies and own websocket, as separate users.
                     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
                     page = ctx.new_page()
-                    page.set_default_timeout(120_000)
+                    page.set_default_timeout(300_000)
                     t0 = time.perf_counter()
                     try:
                         page.goto(f"{base}/{path}")

@@ -17,7 +17,6 @@ from queries.db import get_engine
 from thuocdo.domain.access import User
 from thuocdo.i18n import LANGS
 
-
 # URL values longer than this are cut: no legitimate parameter comes near it.
 MAX_PARAM_LEN = 500
 _CONTROL = dict.fromkeys([*range(0, 32), 127])

@@ -46,8 +46,8 @@ def _rule(value: float, text: str, axis: str = "y", color: str = THRESHOLD_COLOR
             y=alt.Y("value:Q"), x=alt.value(0), text="label:N"
         )
     else:
-        label = alt.Chart(data).mark_text(color=color, align="left", baseline="top", dx=4, dy=4, fontSize=11).encode(
-            x=alt.X("value:Q"), y=alt.value(0), text="label:N"
+        label = alt.Chart(data).mark_text(color=color, align="left", baseline="bottom", dx=4, dy=-4, fontSize=11).encode(
+            x=alt.X("value:Q"), y=alt.value("height"), text="label:N"
         )
     return alt.layer(line, label)
 
@@ -209,8 +209,8 @@ def _bars(ev, spec, case, text):
     if items.empty:
         return None
     items["kind_label"] = _label(items["kind"], text.get("items", {}))
-    bars = alt.Chart(items).mark_bar(color=SUBJECT_COLOR).encode(
-        y=alt.Y("code:N", sort="x", title=None),
+    bars = alt.Chart(items).mark_bar(color=SUBJECT_COLOR, size=22).encode(
+        y=alt.Y("code:N", sort="x", title=None, axis=alt.Axis(labelLimit=320)),
         x=alt.X("projected_progress:Q", axis=alt.Axis(format="%"), title=text["progress"], scale=alt.Scale(domain=[0, max(1.1, float(items["projected_progress"].max()))])),
         tooltip=[
             alt.Tooltip("code:N", title=" "),
@@ -282,7 +282,7 @@ def _device_days(ev, spec, case, text):
         return None
     rows["label"] = rows["device_id"].astype(str) + " · " + rows["day"].astype(str)
     bars = alt.Chart(rows).mark_bar(color=SUBJECT_COLOR).encode(
-        y=alt.Y("label:N", sort="-x", title=None),
+        y=alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
         x=alt.X("ratings:Q", title=text["ratings"]),
         tooltip=[
             alt.Tooltip("label:N", title=" "),
@@ -368,7 +368,7 @@ def severity_bar(df: pd.DataFrame, text: dict) -> alt.Chart:
         alt.Chart(df, title=text.get("title", ""))
         .mark_bar()
         .encode(
-            y=alt.Y("rule_label:N", title=None, sort="-x"),
+            y=alt.Y("rule_label:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320)),
             x=alt.X("sum(n):Q", title=text["count"], axis=alt.Axis(tickMinStep=1, format="d")),
             color=alt.Color(
                 "severity_label:N",
@@ -377,5 +377,5 @@ def severity_bar(df: pd.DataFrame, text: dict) -> alt.Chart:
             ),
             tooltip=[alt.Tooltip("rule_label:N", title=" "), alt.Tooltip("severity_label:N", title=" "), alt.Tooltip("sum(n):Q", title=text["count"])],
         )
-        .properties(height=max(120, 28 * df["rule_label"].nunique()))
+        .properties(height=max(120, 34 * df["rule_label"].nunique()))
     )

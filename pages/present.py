@@ -9,6 +9,7 @@ from components.filters import current_org, current_period
 from components.i18n import datetime as fmt_datetime
 from components.i18n import lang, num, t
 from components.i18n import period as fmt_period
+from components.params import int_id
 from queries.db import get_engine
 from queries.present import last_snapshot_before, live_payload, scope_name, snapshot_list, snapshot_row
 from thuocdo.domain.access import Scope
@@ -45,10 +46,8 @@ scope = Scope(org["path"], user.scope.pseudonymise) if org else user.scope
 raw_snap = st.query_params.get("snapshot")
 snap = None
 if raw_snap:
-    try:
-        snap = snapshot_row(scope, int(raw_snap))
-    except ValueError:
-        snap = None
+    snap_id = int_id(raw_snap)
+    snap = snapshot_row(scope, snap_id) if snap_id is not None else None
     if snap is None:
         refuse(user, "snapshot", raw_snap)
     payload, digest = snap["payload"], snap["content_hash"]

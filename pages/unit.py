@@ -15,6 +15,7 @@ from components.i18n import month as fmt_month
 from components.i18n import num, pct, t
 from components.i18n import period as fmt_period
 from components.nav import ROOT, page
+from components.params import int_id
 from components.tables import download_buttons, percent_column, progress_column, selected_row
 from queries import kpi as kpi_q
 from queries import okr as okr_q
@@ -49,7 +50,7 @@ if not code:
     st.stop()
 
 unit = unit_row(user.scope, code)
-if unit is None and code.isdigit():
+if unit is None and int_id(code) is not None:
     # Links that name a unit by its numeric id (the issue's ?unit=ID) land here too; the
     # address is rewritten to the code so that bookmarks read the same everywhere.
     units = units_in_scope(user.scope)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -20,7 +20,7 @@ def get_engine() -> Engine:
     return make_engine()
 
 
-@lru_cache(maxsize=None)
+@cache
 def sql_text(name: str):
     """The statement in ``queries/sql/<name>.sql`` as a ``text()`` clause."""
     return text((SQL_DIR / f"{name}.sql").read_text(encoding="utf-8"))

@@ -63,9 +63,6 @@ DIGITS = ["\u00b2"]
 SETS = {"sql": SQL, "odd": ODD, "big": BIG, "digits": DIGITS}
 EXISTING = [(key, file) for key, file, _ in PAGES if (ROOT / file).exists()]
 KNOWN = {
-    ("present", "odd"): "?snapshot= beyond 64 bits -> OverflowError shown as an app error: owner decks",
-    ("present", "big"): "?snapshot= beyond 64 bits -> OverflowError shown as an app error: owner decks",
-    ("unit", "digits"): "?unit=\u00b2 -> int('\u00b2') ValueError (pages/unit.py: code.isdigit() then int(code)): owner dashboards",
     ("warnings", "big"): "?warning= beyond 64 bits -> OverflowError shown as an app error: owner warnings",
 }
 CASES = [

@@ -30,56 +30,75 @@ from thuocdo.store.schema import (
 SCORES = (1, 2, 3, 4, 5)
 
 
-def _counts(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """s1..s5 and n per group of ``keys``."""
-    g = df.groupby(keys, sort=True, observed=True, dropna=False)
-    out = g.size().rename("n").to_frame()
-    for s in SCORES:
-        out[f"s{s}"] = df["score"].eq(s).groupby([df[k] for k in keys], sort=True, observed=True, dropna=False).sum()
-    return out.reset_index()
+def _groups(df: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Group number of every row and the key values of each group (in group order)."""
+    g = df.groupby(keys, sort=True, observed=True)
+    codes = g.ngroup().to_numpy()
+    return codes, g.size().reset_index()[keys]
+
+
+def _score_counts(codes: np.ndarray, scores: np.ndarray, n_groups: int) -> dict[str, np.ndarray]:
+    """s1..s5 and n per group in one pass (bincount over group x score)."""
+    grid = np.bincount(codes * 6 + scores, minlength=n_groups * 6).reshape(n_groups, 6)
+    out = {f"s{s}": grid[:, s] for s in SCORES}
+    out["n"] = grid.sum(axis=1)
+    return out
 
 
 def compute(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The four rating rollups of ``rows`` (columns of the ratings table; ``rated_at``
     as datetime64), with the same rules as ``refresh_ratings``."""
-    df = rows[
-        ["rated_at", "month", "unit_id", "official_id", "service_code", "channel", "device_id", "score", "scale"]
-    ].copy()
+    df = rows[["rated_at", "month", "unit_id", "official_id", "service_code", "channel", "device_id", "score", "scale"]].copy()
     ts = pd.to_datetime(df["rated_at"])
     df["hour"] = ts.dt.hour.astype("int64")
     df["dow"] = ts.dt.day_of_week.astype("int64")  # 0 = Monday, as the rollup stores it
-    df["day"] = ts.dt.normalize()
-    df["off"] = (df["hour"] < OFFICE_START_HOUR) | (df["hour"] >= OFFICE_END_HOUR) | (df["dow"] == 6)
+    score = df["score"].to_numpy(dtype="int64")
+    off = ((df["hour"] < OFFICE_START_HOUR) | (df["hour"] >= OFFICE_END_HOUR) | (df["dow"] == 6)).to_numpy()
     key = ["unit_id", "month", "channel", "scale"]
 
-    unit = _counts(df, key)
-    g = df.groupby(key, sort=True)
-    extra = pd.DataFrame(
-        {"n_off_hours": g["off"].sum(), "n_devices": g["device_id"].nunique(dropna=True)}
-    ).reset_index()
-    dev = df[df["device_id"].notna()]
-    if len(dev):
-        per_day = dev.groupby(key + ["device_id", "day"], sort=False).size().rename("c").reset_index()
-        burst = per_day.groupby(key, sort=False)["c"].max().rename("max_device_day").reset_index()
+    codes, unit = _groups(df, key)
+    n_groups = len(unit)
+    for col, values in _score_counts(codes, score, n_groups).items():
+        unit[col] = values
+    unit["n_off_hours"] = np.bincount(codes, weights=off, minlength=n_groups).astype("int64")
+    has_dev = df["device_id"].notna().to_numpy()
+    unit["n_devices"] = 0
+    unit["max_device_day"] = 0
+    if has_dev.any():
+        dev_codes, _ = pd.factorize(df["device_id"])
+        day = (ts.to_numpy(dtype="datetime64[D]") - np.datetime64("1970-01-01", "D")).astype("int64")
+        pair = pd.DataFrame({"g": codes[has_dev], "d": dev_codes[has_dev], "day": day[has_dev]})
+        distinct = pair[["g", "d"]].drop_duplicates()
+        unit["n_devices"] = np.bincount(distinct["g"].to_numpy(), minlength=n_groups)
+        per_day = pair.groupby(["g", "d", "day"], sort=False).size()
+        burst = per_day.groupby(level="g").max()
+        most = np.zeros(n_groups, dtype="int64")
+        most[burst.index.to_numpy()] = burst.to_numpy()
+        unit["max_device_day"] = most
+
+    has_off = df["official_id"].notna().to_numpy()
+    odf = df.loc[has_off]
+    if len(odf):
+        ocodes, official = _groups(odf, ["official_id", "month", "scale"])
+        for col, values in _score_counts(ocodes, score[has_off], len(official)).items():
+            official[col] = values
+        first = np.full(len(official), np.iinfo("int64").max, dtype="int64")
+        np.minimum.at(first, ocodes, odf["unit_id"].to_numpy(dtype="int64"))
+        official["unit_id"] = first
     else:
-        burst = pd.DataFrame(columns=key + ["max_device_day"])
-    unit = unit.merge(extra, on=key, how="left").merge(burst, on=key, how="left")
-    unit["max_device_day"] = unit["max_device_day"].fillna(0)
+        official = pd.DataFrame(columns=["official_id", "month", "scale", "unit_id", "s1", "s2", "s3", "s4", "s5", "n"])
 
-    off = df[df["official_id"].notna()]
-    official = _counts(off, ["official_id", "month", "scale"])
-    if len(off):
-        first_unit = (
-            off.groupby(["official_id", "month", "scale"], sort=True)["unit_id"].min().rename("unit_id").reset_index()
-        )
-        official = official.merge(first_unit, on=["official_id", "month", "scale"], how="left")
+    has_svc = df["service_code"].notna().to_numpy()
+    sdf = df.loc[has_svc]
+    if len(sdf):
+        scodes, service = _groups(sdf, ["unit_id", "service_code", "month", "scale"])
+        for col, values in _score_counts(scodes, score[has_svc], len(service)).items():
+            service[col] = values
     else:
-        official["unit_id"] = pd.Series(dtype="int64")
+        service = pd.DataFrame(columns=["unit_id", "service_code", "month", "scale", "s1", "s2", "s3", "s4", "s5", "n"])
 
-    svc = df[df["service_code"].notna()]
-    service = _counts(svc, ["unit_id", "service_code", "month", "scale"])
-
-    hour = df.groupby(["unit_id", "month", "dow", "hour"], sort=True).size().rename("n").reset_index()
+    hcodes, hour = _groups(df, ["unit_id", "month", "dow", "hour"])
+    hour["n"] = np.bincount(hcodes, minlength=len(hour))
     return {"unit": unit, "official": official, "service": service, "hour": hour}
 
 

@@ -20,6 +20,15 @@ def log_access(
     detail: str | None = None,
 ) -> None:
     """Append one event to the access log (its own short transaction)."""
+
+    def clean(value: str | None, limit: int) -> str | None:
+        # NUL and other control characters come from hostile URLs; PostgreSQL refuses NUL.
+        if value is None:
+            return None
+        text = "".join(ch for ch in str(value) if ch >= " " or ch in "\t\n")
+        return text[:limit] or None
+
+    actor, target, purpose, detail = clean(actor, 200), clean(target, 200), clean(purpose, 500), clean(detail, 4000)
     with engine.begin() as conn:
         conn.execute(
             insert(access_log).values(
@@ -28,8 +37,8 @@ def log_access(
                 role=role,
                 action=action,
                 target_type=target_type,
-                target=(target or "")[:200] or None,
-                purpose=(purpose or "")[:500] or None,
+                target=target,
+                purpose=purpose,
                 detail=detail,
             )
         )

@@ -132,6 +132,8 @@ evaluations = Table(
     Column("batch_id", Integer),
     UniqueConstraint("official_id", "month"),
     Index("ix_evaluations_unit_month", "unit_id", "month"),
+    # Covering: the warning scan's per-official summaries read the index only (migration 0002).
+    Index("ix_evaluations_official_month_score", "official_id", "month", "final_score", "unit_id"),
 )
 
 annual_grades = Table(

@@ -105,8 +105,16 @@ def run_rules(
 
 
 def _lock(conn: Connection) -> None:
+    """Serialise scans: reconcile reads the stored warnings, then writes.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: write first (the scan marker),
+    so the transaction holds the write lock before it reads; a read-then-write
+    transaction could otherwise fail when another writer commits in between.
+    """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
+    else:
+        set_meta(conn, LAST_SCAN_META, json.dumps({"running_since": now().isoformat()}))
 
 
 _FIELDS = ("severity", "score", "reason_key", "reason_params", "threshold", "peer_cutoff", "sample_size", "unit_id")

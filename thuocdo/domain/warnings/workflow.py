@@ -90,23 +90,26 @@ def transition(
         if not assignee:
             raise WorkflowError("warnings.error.assignee_required")
     starts, target = TRANSITIONS[action]
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         row = conn.execute(
             select(warnings.c.status, warnings.c.assignee, units.c.path)
             .select_from(warnings.join(units, units.c.id == warnings.c.unit_id))
             .where(warnings.c.id == int(warning_id))
         ).first()
-        if row is None:
-            raise WorkflowError("warnings.error.not_found", id=warning_id)
-        if scope is not None and not scope.contains_path(row.path):
-            raise NotAllowed("warnings.error.out_of_scope", id=warning_id)
-        if row.status not in starts:
-            raise WorkflowError("warnings.error.bad_transition", action=action, status=row.status)
-        new_status = target or row.status
-        stamp = dt.datetime.now().replace(microsecond=0)
-        values = {"status": new_status, "updated_at": stamp}
-        if action == "assign":
-            values["assignee"] = assignee
+    if row is None:
+        raise WorkflowError("warnings.error.not_found", id=warning_id)
+    if scope is not None and not scope.contains_path(row.path):
+        raise NotAllowed("warnings.error.out_of_scope", id=warning_id)
+    if row.status not in starts:
+        raise WorkflowError("warnings.error.bad_transition", action=action, status=row.status)
+    new_status = target or row.status
+    stamp = dt.datetime.now().replace(microsecond=0)
+    values = {"status": new_status, "updated_at": stamp}
+    if action == "assign":
+        values["assignee"] = assignee
+    # The write comes first in its transaction (optimistic: only if the status is still
+    # the one read), so a concurrent change fails cleanly instead of being overwritten.
+    with engine.begin() as conn:
         res = conn.execute(
             update(warnings)
             .where(and_(warnings.c.id == int(warning_id), warnings.c.status == row.status))

@@ -315,23 +315,25 @@ class RatingsKind(Kind):
 
         ctx.watch.lap("ratings.status")
         if new.any():
+            every = bool(new.all())  # the usual case: no copy of each column through the mask
+
+            def pick(v):
+                return v if every else v[new]
+
+            stamps = pc.strftime(pa.array(pick(rated_s)), format="%Y-%m-%d %H:%M:%S.000000")
             rows = pd.DataFrame(
                 {
                     # The text SQLAlchemy's DateTime writes on SQLite ("2025-10-01 08:05:12.000000").
-                    "rated_at": pd.Series(
-                        pc.strftime(pa.array(rated_s[new]), format="%Y-%m-%d %H:%M:%S.000000").to_numpy(zero_copy_only=False),
-                        index=f.index[new],
-                        dtype="str",
-                    ),
-                    "month": months[new].astype("int64"),
-                    "unit_id": unit_id[new],
-                    "official_id": official_id[new].astype("Int64"),
-                    "service_code": f["service_code"].str.strip()[new],
-                    "channel": channel[new],
-                    "device_id": f["device_id"].str.strip()[new],
-                    "score": score_i[new],
-                    "scale": scale[new],
-                    "row_hash": hashes[new],
+                    "rated_at": pd.Series(_arrow_str(stamps), index=pick(f.index)),
+                    "month": pick(months).astype("int64"),
+                    "unit_id": pick(unit_id),
+                    "official_id": pick(official_id).astype("Int64"),
+                    "service_code": pick(f["service_code"].str.strip()),
+                    "channel": pick(channel),
+                    "device_id": pick(f["device_id"].str.strip()),
+                    "score": pick(score_i),
+                    "scale": pick(scale),
+                    "row_hash": pick(hashes),
                     "batch_id": ctx.batch_id,
                 }
             )
@@ -384,6 +386,12 @@ def hash63_many(texts: list[str]) -> np.ndarray:
     b2b = hashlib.blake2b
     raw = b"".join([b2b(t.encode("utf-8"), digest_size=8).digest() for t in texts])
     return (np.frombuffer(raw, dtype=">u8") >> np.uint64(1)).astype(np.int64)
+
+
+def _arrow_str(arr) -> pd.api.extensions.ExtensionArray:
+    """A pyarrow string array as pandas' ``str`` array, without going through Python objects."""
+    chunked = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
+    return chunked.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan), pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get).array
 
 
 def _join_text(parts: list) -> list[str]:
