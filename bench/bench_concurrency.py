@@ -10,6 +10,7 @@ the sessions of one Streamlit server do. Records the p95 of the runs and the err
 from __future__ import annotations
 
 import argparse
+import contextlib
 import threading
 import traceback
 
@@ -19,6 +20,39 @@ from bench.common import Record, log, timing_record
 # The presentation page rebuilds its whole deck on every run (tens of seconds of CPU at city
 # scale, reported by bench_pages): with it, every round would wait minutes for one session.
 EXCLUDE = ("/present",)
+
+
+@contextlib.contextmanager
+def shared_runtime():
+    """One Streamlit Runtime for every session, as in a real server.
+
+    AppTest installs a mock ``Runtime._instance`` for each run and sets it back to None when
+    the run ends, so a session finishing in one thread pulls the runtime from under a session
+    still running in another ("Runtime hasn't been created!"): an artefact of the test
+    harness, not of the app. While this is active, the last runtime installed stays visible.
+    """
+    from streamlit.runtime.runtime import Runtime
+
+    saved = Runtime.__dict__["instance"], Runtime.__dict__["exists"]
+    last: dict = {"rt": None}
+
+    def instance(cls):
+        rt = cls._instance
+        if rt is not None:
+            last["rt"] = rt
+            return rt
+        if last["rt"] is not None:
+            return last["rt"]
+        raise RuntimeError("Runtime hasn't been created!")
+
+    def exists(cls):
+        return cls._instance is not None or last["rt"] is not None
+
+    Runtime.instance, Runtime.exists = classmethod(instance), classmethod(exists)
+    try:
+        yield
+    finally:
+        Runtime.instance, Runtime.exists = saved
 
 
 def bench_concurrent(
@@ -41,26 +75,27 @@ def bench_concurrent(
     errors: list[str] = []
     lock = threading.Lock()
     clear_data_caches()
-    for _ in range(rounds):
-        barrier = threading.Barrier(sessions)
+    with shared_runtime():
+        for _ in range(rounds):
+            barrier = threading.Barrier(sessions)
 
-        def worker(i: int, barrier: threading.Barrier = barrier) -> None:
-            case = cases[i % len(cases)]
-            try:
-                at = new_session(case)
-                barrier.wait(timeout=120)
-                ms = run_timed(at)
-                with lock:
-                    times.append(ms)
-            except Exception as exc:  # noqa: BLE001 - counted as an error of the run
-                with lock:
-                    errors.append(f"{case.name}: {exc!r}"[:400] + "\n" + traceback.format_exc(limit=2)[-400:])
+            def worker(i: int, barrier: threading.Barrier = barrier) -> None:
+                case = cases[i % len(cases)]
+                try:
+                    at = new_session(case)
+                    barrier.wait(timeout=120)
+                    ms = run_timed(at)
+                    with lock:
+                        times.append(ms)
+                except Exception as exc:  # noqa: BLE001 - counted as an error of the run
+                    with lock:
+                        errors.append(f"{case.name}: {exc!r}"[:400] + "\n" + traceback.format_exc(limit=2)[-400:])
 
-        threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(sessions)]
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join(600)
+            threads = [threading.Thread(target=worker, args=(i,), daemon=True) for i in range(sessions)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join(600)
     rec = timing_record(
         engine_name,
         scale,

@@ -87,12 +87,19 @@ def one_run(folder: Path, paths, run: int) -> dict:
     import_file(engine, paths[0], "units", actor="bench", rescan_warnings=False)
     import_file(engine, paths[1], "officials", actor="bench", rescan_warnings=False)
     t0 = time.perf_counter()
-    result = import_file(engine, paths[2], "ratings", actor="bench", rescan_warnings=False, now=dt.datetime(2025, 11, 15))
+    result = import_file(
+        engine, paths[2], "ratings", actor="bench", rescan_warnings=False, now=dt.datetime(2025, 11, 15)
+    )
     seconds = time.perf_counter() - t0
     engine.dispose()
     if result.loaded != result.rows_read:
         raise RuntimeError(f"bench import refused rows: {result.to_dict()}")
-    return {"seconds": seconds, "rows": result.rows_read, "wall": result.extra["timings_ms"], "cpu": result.extra["cpu_ms"]}
+    return {
+        "seconds": seconds,
+        "rows": result.rows_read,
+        "wall": result.extra["timings_ms"],
+        "cpu": result.extra["cpu_ms"],
+    }
 
 
 def run(records: list | None = None, rows: int = 1_000_000, runs: int = 1) -> list:
@@ -102,14 +109,21 @@ def run(records: list | None = None, rows: int = 1_000_000, runs: int = 1) -> li
         folder = Path(tmp)
         t0 = time.perf_counter()
         paths = write_fixture(folder, rows)
-        print(f"fixture: {rows:,} ratings written in {time.perf_counter() - t0:.1f} s ({paths[2].stat().st_size / 1e6:.0f} MB)")
+        print(
+            f"fixture: {rows:,} ratings written in {time.perf_counter() - t0:.1f} s ({paths[2].stat().st_size / 1e6:.0f} MB)"
+        )
         times = []
         for i in range(runs):
             out = one_run(folder, paths, i)
             times.append(out["seconds"])
             cpu = sum(out["cpu"].values()) / 1000
-            print(f"run {i + 1}: {out['rows']:,} ratings in {out['seconds']:.2f} s = {out['rows'] / out['seconds']:,.0f} rows/s (CPU {cpu:.1f} s)")
-            print("  stages (wall ms / cpu ms): " + ", ".join(f"{k} {out['wall'][k]}/{out['cpu'].get(k, 0)}" for k in out["wall"]))
+            print(
+                f"run {i + 1}: {out['rows']:,} ratings in {out['seconds']:.2f} s = {out['rows'] / out['seconds']:,.0f} rows/s (CPU {cpu:.1f} s)"
+            )
+            print(
+                "  stages (wall ms / cpu ms): "
+                + ", ".join(f"{k} {out['wall'][k]}/{out['cpu'].get(k, 0)}" for k in out["wall"])
+            )
     med = statistics.median(times)
     p95 = sorted(times)[max(0, int(round(0.95 * len(times))) - 1)]
     verdict = "within" if med <= BUDGET_S * rows / 1_000_000 else "OVER"

@@ -221,7 +221,9 @@ def mapping_builder(kind: str, columns: list[str], fid: str, sheet: str | None, 
     columns: dict[str, str] = {}
     for fld, col in chosen.items():  # field order: the first field that takes a column keeps it
         if col in columns:
-            st.warning(t("import.page.column_twice", column=col, kept=field_label(columns[col]), dropped=field_label(fld)))
+            st.warning(
+                t("import.page.column_twice", column=col, kept=field_label(columns[col]), dropped=field_label(fld))
+            )
             continue
         columns[col] = fld
     spec["columns"] = columns

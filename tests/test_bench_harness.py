@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIELDS = {"engine", "scale", "kind", "name", "median_ms", "p95_ms", "runs", "value"}
 
 
-def test_harness_runs_end_to_end_and_writes_records(sqlite_engine, sqlite_url, tmp_path, monkeypatch):
+def test_harness_runs_end_to_end_and_writes_records(sqlite_engine, sqlite_url, tmp_path, monkeypatch, capsys):
     fixture_data.build(sqlite_engine)
     monkeypatch.delenv("THUOCDO_ENV", raising=False)
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
@@ -48,6 +48,11 @@ def test_harness_runs_end_to_end_and_writes_records(sqlite_engine, sqlite_url, t
     assert conc["runs"] == 3 and conc["value"] == 0, conc  # three sessions, zero errors
     meta = json.loads(out.with_name("latest.meta.json").read_text(encoding="utf-8"))
     assert meta["budget"]["page_warm"] == 100.0
+    assert meta["plans"]["sqlite-1000"]["scans_ratings"] == {}  # the drill-downs use an index
+    capsys.readouterr()
+    assert bench_main.main(["--report", "--results", str(out)]) == 0
+    report = capsys.readouterr().out
+    assert "| `/overview` |" in report and "concurrent_p95" in report
 
 
 def test_results_merge_keeps_earlier_figures_and_replaces_same_ones():

@@ -617,3 +617,31 @@ def test_refused_rows_file_is_formula_safe_and_still_imports(sqlite_engine):
     assert again.loaded == 1
     with sqlite_engine.connect() as conn:
         assert conn.execute(select(evaluations.c.evaluator)).scalar() == '=HYPERLINK("x")'
+
+
+def test_a_full_disk_is_said_plainly_and_changes_nothing(sqlite_url, tmp_path):
+    from sqlalchemy import event
+
+    from thuocdo.store.db import init_db
+    from thuocdo.store.engine import make_engine
+
+    engine = make_engine(sqlite_url)
+    init_db(engine)
+    seed(engine)
+    n_units = count(engine, units)
+    engine.dispose()
+    small = make_engine(sqlite_url)
+    # SQLite's page cap raises the same SQLITE_FULL as a full disk.
+    event.listen(small, "connect", lambda c, _r: c.execute("PRAGMA max_page_count = 60"))
+    body = "rated_at,unit_code,channel,score\n" + "".join(
+        f"2025-10-01 08:{i // 60 % 60:02d}:{i % 60:02d},VD.P01,kiosk,{1 + i % 4}\n" for i in range(3000)
+    )
+    with pytest.raises(ImportFailed) as exc:
+        imp(small, body, "ratings")
+    assert exc.value.key == "import.error.disk_full" and "đầy" in exc.value.text()
+    small.dispose()
+    engine = make_engine(sqlite_url)
+    assert count(engine, ratings) == 0 and count(engine, units) == n_units
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    engine.dispose()

@@ -119,7 +119,7 @@ def test_a_killed_import_leaves_nothing_behind(engine, tmp_path):
     url = url_of(engine)
     seed(engine)
     n_batches = _count(engine, import_batches)
-    big = ratings_file(tmp_path / "big.csv", 300_000)
+    big = ratings_file(tmp_path / "big.csv", 150_000)
     env = {**os.environ, "DATABASE_URL": url}
     proc = subprocess.Popen(
         [PY, "-m", "thuocdo", "import", str(big), "--kind", "ratings", "--progress", "--json"],
@@ -138,7 +138,7 @@ def test_a_killed_import_leaves_nothing_behind(engine, tmp_path):
                 break
             seen += line
         assert "Đang ghi" in seen, seen
-        time.sleep(1.5)  # well inside the transaction: 300 000 rows take seconds to write
+        time.sleep(1.0)  # well inside the transaction: 150 000 rows take seconds to write
         assert proc.poll() is None, "the import finished before it could be killed"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
@@ -153,7 +153,7 @@ def test_a_killed_import_leaves_nothing_behind(engine, tmp_path):
     # The database is usable afterwards and the same file loads whole.
     done = cli(url, str(big), "--kind", "ratings", "--json")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["loaded"] == 300_000 == _count(engine, ratings)
+    assert json.loads(done.stdout)["loaded"] == 150_000 == _count(engine, ratings)
 
 
 def test_overlapping_imports_both_finish_and_never_double_count(engine, tmp_path):

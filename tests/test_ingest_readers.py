@@ -395,7 +395,16 @@ def test_every_message_key_used_by_the_importer_exists():
 
     root = Path(__file__).resolve().parent.parent
     used = set()
-    for path in [*(root / "thuocdo" / "ingest").rglob("*.py"), root / "thuocdo" / "commands" / "import_.py", root / "pages" / "import.py"]:
-        used |= set(re.findall(r"\"(import\.(?:reason|value|error|summary|page|file|progress|status)\.[a-z_.]+)\"", path.read_text(encoding="utf-8")))
+    for path in [
+        *(root / "thuocdo" / "ingest").rglob("*.py"),
+        root / "thuocdo" / "commands" / "import_.py",
+        root / "pages" / "import.py",
+    ]:
+        used |= set(
+            re.findall(
+                r"\"(import\.(?:reason|value|error|summary|page|file|progress|status)\.[a-z_.]+)\"",
+                path.read_text(encoding="utf-8"),
+            )
+        )
     missing = sorted(k for k in used if k not in catalogue("vi") or k not in catalogue("en"))
     assert not missing, missing

@@ -15,7 +15,7 @@ from thuocdo.store.schema import import_batches, import_mappings, kpi_values, un
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = "quantri@thuocdo.demo"
-KPI_CSV = "unit_code,kpi_code,kpi_name,month,actual\nHN.P.HOANKIEM,KPI.TEST,Chỉ tiêu thử,2026-09,\"87,5\"\nHN.P.BADINH,KPI.TEST,Chỉ tiêu thử,2026-09,91\nKHONG.CO,KPI.TEST,Chỉ tiêu thử,2026-09,50\n"
+KPI_CSV = 'unit_code,kpi_code,kpi_name,month,actual\nHN.P.HOANKIEM,KPI.TEST,Chỉ tiêu thử,2026-09,"87,5"\nHN.P.BADINH,KPI.TEST,Chỉ tiêu thử,2026-09,91\nKHONG.CO,KPI.TEST,Chỉ tiêu thử,2026-09,50\n'
 
 
 @pytest.fixture
@@ -129,7 +129,9 @@ def test_mapping_built_in_the_page_previews_and_saves(demo_db):
 def test_real_file_with_the_shipped_mapping_from_the_page(demo_db):
     at = open_page()
     at.selectbox(key="imp_kind").set_value("kpi")
-    at.file_uploader(key="imp_file").set_value((REAL.name, REAL.read_bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    at.file_uploader(key="imp_file").set_value(
+        (REAL.name, REAL.read_bytes(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    )
     at.run()
     at.radio(key="imp_mapping_mode").set_value("saved").run()
     at.selectbox(key="imp_mapping_pick").set_value("766_xa_phuong").run()
@@ -153,3 +155,21 @@ def test_english_page(demo_db):
     at.run()
     assert not at.exception
     assert "Import data" in [t.value for t in at.title]
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="the real 766 file is not beside the repository")
+def test_imported_766_values_show_on_the_unit_page(demo_db):
+    from tests.data_ingest.helpers import imp
+
+    r = imp(demo_db, REAL, "kpi", mapping="766_tinh", create_units=True)
+    assert r.loaded == 34
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["demo_user_email"] = "lanhdao@thuocdo.demo"
+    at.query_params["unit"] = "H05"
+    at.query_params["period"] = "2025-10"
+    at.switch_page("pages/unit.py")
+    at.run()
+    assert not at.exception, at.exception
+    page = texts(at) + "\n".join(str(df.value.to_dict()) for df in at.dataframe)
+    assert "UBND tỉnh Bắc Ninh" in page
+    assert "Chỉ số phục vụ người dân, doanh nghiệp" in page or "766.TONG_SCORE" in page

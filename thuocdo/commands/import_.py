@@ -11,14 +11,10 @@ import json
 import sys
 from pathlib import Path
 
-from sqlalchemy import inspect
-
 from thuocdo.cli import emit
 from thuocdo.i18n import fmt_number
-from thuocdo.ingest import KINDS, ImportFailed, import_file, rejections_file, save_mapping
-from thuocdo.ingest.errors import message
-from thuocdo.ingest.mapping import load_mapping
-from thuocdo.store.engine import database_url, make_engine
+from thuocdo.ingest.errors import ImportFailed, message
+from thuocdo.ingest.names import KINDS
 
 SHOWN = 10
 
@@ -55,6 +51,13 @@ def _actor(args) -> str:
 
 
 def run(args) -> int:
+    # The importer (pandas, pyarrow) loads only when this command runs.
+    from sqlalchemy import inspect
+
+    from thuocdo.ingest import import_file, rejections_file, save_mapping
+    from thuocdo.ingest.mapping import load_mapping
+    from thuocdo.store.engine import database_url, make_engine
+
     lang = args.lang
     engine = make_engine(database_url())
     try:

@@ -155,12 +155,15 @@ def make_plan(
 
     # --- dissatisfied_concentration: level 1 >= 15 % in one month ----------------------
     rng = stream(seed, "plants", "dissatisfied_concentration")
-    # Level 1 takes its share from "Bình thường" first: the satisfied share moves < 10 points.
-    cands = [u for u in uids if profiles.base[ui[int(u)]] <= 0.90]
-    chosen = place_many(rng, cands, P, 1, 1, T - 1, (CONC_MIN_EXPECTED, 130.0))
+    # Level 1 takes its share from "Bình thường": in units satisfied <= 86 % the satisfied
+    # share moves by <= 2.5 points (no satisfaction drop); wider only if too few units.
+    chosen = []
+    for top in (0.86, 0.90):
+        cands = [u for u in uids if profiles.base[ui[int(u)]] <= top]
+        chosen = place_many(rng, cands, P, 1, 1, T - 1, (CONC_MIN_EXPECTED, 130.0), chosen=chosen)
     _need(chosen, P, "dissatisfied_concentration")
     for u, a in chosen:
-        plan.concentration[(u, months[a])] = float(rng.uniform(0.15, 0.17))
+        plan.concentration[(u, months[a])] = float(rng.uniform(0.15, 0.16))
         plan.records.append(_record("dissatisfied_concentration", "unit", code_of[u], months[a], months[a]))
 
     # --- suspect_ratings: one device, one day, >= 300 ratings, ~all top score, at night ---
@@ -247,7 +250,9 @@ def make_plan(
         set_mu(o, rng.uniform(78.0, 85.5))
         a = int(rng.integers(4, T - 2))
         plan.falling[o] = a
-        plan.records.append(_record("falling_results", "official", codes[o], months[a + 1], months[min(a + 3, T - 1)]))
+        # Bounded noise (±4) plus the first planted fall can already make three declines
+        # totalling 10 points in month a; one month after the last fall can still fire.
+        plan.records.append(_record("falling_results", "official", codes[o], months[a], months[min(a + 3, T - 1)]))
 
     def window(rng, o, length, fixed=None):
         """Start of ``length`` months, none of them missing for the official's unit."""

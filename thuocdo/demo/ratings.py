@@ -9,7 +9,6 @@ The summaries here follow :mod:`thuocdo.store.rollups` exactly (tests compare th
 from __future__ import annotations
 
 import calendar
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -402,8 +401,3 @@ def table_columns(m: dict, setup: RatingSetup) -> list[list]:
         [None] * n,
         [None] * n,
     ]
-
-
-def month_bounds(month: int) -> tuple[dt.date, dt.date]:
-    y, m = divmod(month, 100)
-    return dt.date(y, m, 1), dt.date(y, m, calendar.monthrange(y, m)[1])

@@ -21,7 +21,6 @@ from thuocdo.demo.people import YEAR_DAYS
 from thuocdo.demo.plants import Plan, _record
 from thuocdo.demo.scales import AS_OF, END_MONTH, Scale
 from thuocdo.domain.grading import HN3814, ND335
-from thuocdo.domain.periods import months_between
 
 ROTATION_YEARS = 5.0
 RULES = (
@@ -128,7 +127,3 @@ def summary(truth: list[dict]) -> dict:
             seen.add((r["rule"], r["subject_code"]))
             out[r["rule"]] += 1
     return out
-
-
-def months_of(record: dict) -> list[int]:
-    return months_between(record["month_from"], record["month_to"])

@@ -2,31 +2,40 @@
 transaction with the batch record, refresh rollups and warnings.
 
 The page and the command line both call :func:`import_file`; the page previews with
-:func:`read_table` and builds mappings with :mod:`thuocdo.ingest.mapping`.
+:func:`read_table` and builds mappings with :mod:`thuocdo.ingest.mapping`. Names are
+loaded on first use, so that ``python -m thuocdo`` starts without pandas.
 """
 
-from thuocdo.ingest.errors import ImportFailed
-from thuocdo.ingest.mapping import KINDS, Mapping, delete_mapping, list_mappings, load_mapping, save_mapping
-from thuocdo.ingest.normalise import normalise_name
-from thuocdo.ingest.pipeline import ImportResult, Rejection, import_file
-from thuocdo.ingest.readers import RawTable, read_table
-from thuocdo.ingest.rejections import batch_rejections, recent_batches, rejections_file
+from __future__ import annotations
 
-__all__ = [
-    "KINDS",
-    "ImportFailed",
-    "ImportResult",
-    "Mapping",
-    "RawTable",
-    "Rejection",
-    "batch_rejections",
-    "delete_mapping",
-    "import_file",
-    "list_mappings",
-    "load_mapping",
-    "normalise_name",
-    "read_table",
-    "recent_batches",
-    "rejections_file",
-    "save_mapping",
-]
+import importlib
+
+from thuocdo.ingest.names import KINDS
+
+_EXPORTS = {
+    "ImportFailed": "thuocdo.ingest.errors",
+    "Mapping": "thuocdo.ingest.mapping",
+    "delete_mapping": "thuocdo.ingest.mapping",
+    "list_mappings": "thuocdo.ingest.mapping",
+    "load_mapping": "thuocdo.ingest.mapping",
+    "save_mapping": "thuocdo.ingest.mapping",
+    "normalise_name": "thuocdo.ingest.normalise",
+    "ImportResult": "thuocdo.ingest.pipeline",
+    "Rejection": "thuocdo.ingest.pipeline",
+    "import_file": "thuocdo.ingest.pipeline",
+    "RawTable": "thuocdo.ingest.readers",
+    "read_table": "thuocdo.ingest.readers",
+    "batch_rejections": "thuocdo.ingest.rejections",
+    "recent_batches": "thuocdo.ingest.rejections",
+    "rejections_file": "thuocdo.ingest.rejections",
+}
+
+__all__ = ["KINDS", *sorted(_EXPORTS)]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'thuocdo.ingest' has no attribute {name!r}")

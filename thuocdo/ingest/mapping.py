@@ -35,10 +35,10 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, insert, select
 
 from thuocdo.ingest.errors import ImportFailed
+from thuocdo.ingest.names import KINDS
 from thuocdo.ingest.values import BadValue, parse_month
 from thuocdo.store.schema import import_mappings
 
-KINDS = ("units", "officials", "evaluations", "ratings", "kpi", "okr")
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples" / "mappings"
 MATCH_MODES = ("auto", "code", "name")
 KNOWN_KEYS = {

@@ -254,7 +254,7 @@ def _previous(conn: Connection, sha: str, kind: str, batch_id: int, sheet: str |
 
 @dataclass
 class Context:
-    """What the kinds need while loading: the connection, options and settings."""
+    """What the kinds need while loading: the connection, the options, the scale and scope."""
 
     conn: Connection
     kind: str
@@ -428,7 +428,11 @@ def import_file(
         failed_id = _record_failed(
             engine, kind, file_name, sha, actor, started, f"{type(exc).__name__}: {exc}", options
         )
-        err = ImportFailed("import.error.database", detail=f"{type(exc).__name__}: {str(exc)[:300]}")
+        low = str(exc).lower()
+        if "disk is full" in low or "no space left" in low or "disk full" in low:
+            err = ImportFailed("import.error.disk_full")
+        else:
+            err = ImportFailed("import.error.database", detail=f"{type(exc).__name__}: {str(exc)[:300]}")
         err.batch_id = failed_id
         raise err from exc
 

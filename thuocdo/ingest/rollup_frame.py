@@ -48,7 +48,9 @@ def _score_counts(codes: np.ndarray, scores: np.ndarray, n_groups: int) -> dict[
 def compute(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The four rating rollups of ``rows`` (columns of the ratings table; ``rated_at``
     as datetime64), with the same rules as ``refresh_ratings``."""
-    df = rows[["rated_at", "month", "unit_id", "official_id", "service_code", "channel", "device_id", "score", "scale"]].copy()
+    df = rows[
+        ["rated_at", "month", "unit_id", "official_id", "service_code", "channel", "device_id", "score", "scale"]
+    ].copy()
     ts = pd.to_datetime(df["rated_at"])
     df["hour"] = ts.dt.hour.astype("int64")
     df["dow"] = ts.dt.day_of_week.astype("int64")  # 0 = Monday, as the rollup stores it

@@ -132,7 +132,8 @@ class UnitIndex:
             self.by_norm.setdefault(rec.name_norm, []).append(rec)
         self._memo.clear()
 
-    def _replace(self, old: UnitRec, new: UnitRec) -> None:
+    def replace(self, old: UnitRec, new: UnitRec) -> None:
+        """Re-index a unit whose name changed."""
         for key in {normalise_name(old.name), old.name_norm}:
             lst = self.by_norm.get(key, [])
             self.by_norm[key] = [r for r in lst if r.id != old.id]

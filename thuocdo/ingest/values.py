@@ -261,7 +261,8 @@ def parse_month(v) -> int | None:
 
 # ---- booleans and choices ----------------------------------------------------------
 
-_TRUE = {"1", "x", "true", "t", "yes", "y", "co", "dung", "c", "v", "1 0"}
+# Folded: "có", "đúng", "x" (a ticked box), "1"; "không", "sai", "0", "-".
+_TRUE = {"1", "x", "true", "t", "yes", "y", "co", "dung", "1 0"}
 _FALSE = {"0", "false", "f", "no", "n", "khong", "k", "sai", "0 0", "-"}
 
 
@@ -298,12 +299,3 @@ def to_text(v, max_len: int | None = None) -> str | None:
     if max_len is not None and len(s) > max_len:
         raise BadValue("import.value.too_long", value=s[:40] + "…", max=max_len)
     return s
-
-
-def isnan(x) -> bool:
-    return (
-        x is None
-        or (isinstance(x, float) and math.isnan(x))
-        or x is pd.NaT
-        or (isinstance(x, np.floating) and np.isnan(x))
-    )

@@ -202,7 +202,7 @@ def resolve_columns(
     used: set[str] = set()
     names = {f.name for f in fields}
     for src, target in (rename or {}).items():
-        hit = _find(columns, src)
+        hit = find_column(columns, src)
         if hit is not None and target in names and target not in out:
             out[target] = hit
             used.add(hit)
@@ -220,7 +220,8 @@ def resolve_columns(
     return out, ignored
 
 
-def _find(columns: list[str], header: str) -> str | None:
+def find_column(columns: list[str], header: str) -> str | None:
+    """The column whose header is ``header`` (exactly, else after normalisation)."""
     if header in columns:
         return header
     want = normalise_header(header)

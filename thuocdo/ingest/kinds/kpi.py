@@ -34,6 +34,7 @@ from thuocdo.ingest.kinds.base import (
     canonical_frame,
     chunks,
     duplicate_problem,
+    find_column,
     same,
 )
 from thuocdo.ingest.normalise import normalise_code
@@ -94,12 +95,12 @@ class KpiKind(Kind):
             return super().prepare(table, mapping, opts)
         # Wide table: one column per indicator.
         colmap, ignored = self.columns(table, mapping)
-        missing = [ind.column for ind in mapping.indicators if _find_col(table.columns, ind.column) is None]
+        missing = [ind.column for ind in mapping.indicators if find_column(table.columns, ind.column) is None]
         if missing:
             raise ImportFailed(
                 "import.error.missing_columns", missing=", ".join(missing), found=", ".join(table.columns[:30])
             )
-        ind_cols = {ind.column: _find_col(table.columns, ind.column) for ind in mapping.indicators}
+        ind_cols = {ind.column: find_column(table.columns, ind.column) for ind in mapping.indicators}
         ignored = [c for c in ignored if c not in ind_cols.values()]
         self.check_columns(colmap, table, mapping, opts.period, required=(("unit_code", "unit_name"), ("month",)))
         frame = canonical_frame(table.frame, colmap, self.fields, mapping.constants)
@@ -367,12 +368,6 @@ class Catalogue:
 
     def max_value(self, kpi_id: int) -> float | None:
         return self.by_id[kpi_id]["max_value"]
-
-
-def _find_col(columns: list[str], header: str) -> str | None:
-    from thuocdo.ingest.kinds.base import _find
-
-    return _find(columns, header)
 
 
 def _num(x: float) -> str:

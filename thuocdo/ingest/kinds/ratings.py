@@ -391,7 +391,12 @@ def hash63_many(texts: list[str]) -> np.ndarray:
 def _arrow_str(arr) -> pd.api.extensions.ExtensionArray:
     """A pyarrow string array as pandas' ``str`` array, without going through Python objects."""
     chunked = arr if isinstance(arr, pa.ChunkedArray) else pa.chunked_array([arr])
-    return chunked.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=np.nan), pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan)}.get).array
+    return chunked.to_pandas(
+        types_mapper={
+            pa.string(): pd.StringDtype("pyarrow", na_value=np.nan),
+            pa.large_string(): pd.StringDtype("pyarrow", na_value=np.nan),
+        }.get
+    ).array
 
 
 def _join_text(parts: list) -> list[str]:

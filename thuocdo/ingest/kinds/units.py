@@ -141,7 +141,7 @@ class UnitsKind(Kind):
             index.move(old, parent)
             change["parent_id"] = parent.id if parent else None
         if "name" in change:
-            index._replace(old, type(old)(**{**old.__dict__, "name": change["name"], "name_norm": change["name_norm"]}))
+            index.replace(old, type(old)(**{**old.__dict__, "name": change["name"], "name_norm": change["name_norm"]}))
         out.status[i] = UPDATED
         out.affected_units.add(old.id)
         if len(out.changes) < MAX_CHANGES:

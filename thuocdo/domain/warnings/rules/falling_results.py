@@ -33,7 +33,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from thuocdo.domain.warnings.model import Finding, RuleResult, ScanContext, severity_from
 from thuocdo.domain.warnings.rules._common import frame, index_month, month_index, month_range, unit_clause
-from thuocdo.store.schema import evaluations
+from thuocdo.store.schema import evaluations, officials
 
 CODE = "falling_results"
 NOISE_MONTHS = 12
@@ -116,7 +116,13 @@ def _population_changes(ctx: ScanContext, back: int) -> np.ndarray:
     df = frame(
         ctx.conn,
         select(e.c.official_id, e.c.month, e.c.final_score).where(
-            and_(e.c.month >= lo, e.c.month <= hi, e.c.official_id % SAMPLE_EVERY == 0)
+            and_(
+                # An id list from the officials table, so the (official, month) key is used
+                # instead of a pass over every evaluation.
+                e.c.official_id.in_(select(officials.c.id).where(officials.c.id % SAMPLE_EVERY == 0)),
+                e.c.month >= lo,
+                e.c.month <= hi,
+            )
         ),
     )
     if df.empty:
@@ -177,7 +183,12 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
     scores[off_idx, col] = df["final_score"].to_numpy(dtype=float)
     units[off_idx, col] = df["unit_id"].to_numpy(dtype="int64")
     changes = np.abs(np.diff(scores, axis=1))
-    population_sd = changes_to_sd(_population_changes(ctx, back))
+    population: list[float] = []  # read once, and only when some official needs it
+
+    def population_sd() -> float:
+        if not population:
+            population.append(changes_to_sd(_population_changes(ctx, back)))
+        return population[0]
 
     targets = sorted(set(int(c) for c in month_index(ctx.months) - m0 if 0 <= c < n_months))
     # Evaluate one month before the first target too, for the one-warning-per-episode rule.
@@ -203,7 +214,7 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
         need = np.full(len(off_codes), np.nan)
         own_n = np.zeros(len(off_codes), dtype="int64")
         for i in np.flatnonzero(cond):
-            sd, k = shrunk_sd(changes[i, max(0, lo_w - NOISE_MONTHS) : lo_w - 1], population_sd)
+            sd, k = shrunk_sd(changes[i, max(0, lo_w - NOISE_MONTHS) : lo_w - 1], population_sd())
             sigma[i], own_n[i] = sd, k
             need[i] = noise_z * sd * math.sqrt(1.0 + 1.0 / nb[i]) if not math.isnan(sd) else 0.0
             keep[i] = drop[i] >= need[i]
@@ -222,7 +233,7 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
         if t - 1 in fired_at:
             fired &= ~fired_at[t - 1]
         for i in np.flatnonzero(fired):
-            result.findings.append(_finding(i, t, m0, off_codes, units, scores, st, population_sd, b, w, p))
+            result.findings.append(_finding(i, t, m0, off_codes, units, scores, st, population_sd(), b, w, p))
     return result
 
 

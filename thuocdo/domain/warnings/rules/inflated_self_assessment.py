@@ -71,30 +71,8 @@ def _satisfaction_arm(ctx: ScanContext, p: dict) -> pd.DataFrame:
     lo, hi = min(ctx.months), max(ctx.months)
     ro = rollup_rating_official
     min_n = int(p["min_ratings"])
-    # Peers: every official rated at least min_n times that month, anywhere (per-scale rows
-    # are summed; an official is nearly always rated on one scale).
-    peers = frame(
-        ctx.conn,
-        select(
-            ro.c.official_id,
-            ro.c.month,
-            ro.c.unit_id,
-            func.sum(satisfied_expr(ro)).label("sat"),
-            func.sum(ro.c.n).label("n"),
-        )
-        .where(and_(ro.c.month >= lo, ro.c.month <= hi, ro.c.n >= min_n))
-        .group_by(ro.c.official_id, ro.c.month, ro.c.unit_id),
-    )
-    if peers.empty:
-        return peers
-    peers = peers[peers["month"].isin(ctx.months) & (peers["n"] >= min_n)]
-    if peers.empty:
-        return peers
-    peers["rate"] = peers["sat"].astype(float) / peers["n"].astype(float)
-    cut = peers.groupby("month")["rate"].quantile(float(p["peer_share"])).rename("decile")
-    peers = peers.join(cut, on="month")
-    # High self-scores among the rated officials only: the join walks the (official,
-    # month) index instead of scanning every evaluation.
+    # First the few high self-scores among rated officials (the join walks the
+    # (official, month) key); the peers are read only for the months they fall in.
     e = evaluations
     high = frame(
         ctx.conn,
@@ -111,6 +89,32 @@ def _satisfaction_arm(ctx: ScanContext, p: dict) -> pd.DataFrame:
         )
         .distinct(),
     )
+    if high.empty:
+        return high
+    high = high[high["month"].isin(ctx.months)]
+    months = sorted({int(m) for m in high["month"]})
+    if not months:
+        return high
+    # Peers: every official rated at least min_n times that month, anywhere (per-scale rows
+    # are summed; an official is nearly always rated on one scale).
+    peers = frame(
+        ctx.conn,
+        select(
+            ro.c.official_id,
+            ro.c.month,
+            ro.c.unit_id,
+            func.sum(satisfied_expr(ro)).label("sat"),
+            func.sum(ro.c.n).label("n"),
+        )
+        .where(and_(ro.c.month.in_(months), ro.c.n >= min_n))
+        .group_by(ro.c.official_id, ro.c.month, ro.c.unit_id),
+    )
+    if peers.empty:
+        return peers
+    peers = peers[peers["n"] >= min_n].copy()
+    peers["rate"] = peers["sat"].astype(float) / peers["n"].astype(float)
+    cut = peers.groupby("month")["rate"].quantile(float(p["peer_share"])).rename("decile")
+    peers = peers.join(cut, on="month")
     if high.empty:
         return high
     cand = peers.merge(high, on=["official_id", "month"])
