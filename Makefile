@@ -25,6 +25,7 @@ $(STAMP): requirements.txt requirements-dev.txt $(wildcard package-lock.json)
 run: venv
 	$(BIN)/python -m thuocdo init
 	@$(BIN)/python -m thuocdo seed-demo --scale small --if-empty
+	@$(BIN)/python -m thuocdo scan >/dev/null
 	$(BIN)/streamlit run app.py --server.headless true --server.address localhost \
 		--server.port $(PORT) --browser.gatherUsageStats false
 

@@ -41,7 +41,9 @@ from thuocdo.store.schema import officials, units, warnings  # noqa: E402
 TRUTH_META = "demo_truth"
 
 
-def _record(engine: str, scale: str, kind: str, name: str, ms: list[float] | None = None, value: float | None = None) -> dict:
+def _record(
+    engine: str, scale: str, kind: str, name: str, ms: list[float] | None = None, value: float | None = None
+) -> dict:
     ms = ms or []
     ordered = sorted(ms)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))] if ordered else None
@@ -141,7 +143,10 @@ def speed(url: str, scale: str, runs: int = 3) -> list[dict]:
             t0 = time.perf_counter()
             rescan(engine, unit_ids=unit_ids, months=[last], actor="bench")
             inc_ms.append((time.perf_counter() - t0) * 1000.0)
-        return [_record(name, scale, "scan_full", "full_scan", full_ms), _record(name, scale, "scan_incremental", "rescan_one_month", inc_ms)]
+        return [
+            _record(name, scale, "scan_full", "full_scan", full_ms),
+            _record(name, scale, "scan_incremental", "rescan_one_month", inc_ms),
+        ]
     finally:
         engine.dispose()
 
@@ -199,7 +204,9 @@ def table(records: list[dict]) -> str:
             lines.append(f"{code:<28} {_pct(rec):>8} {_pct(prec):>10}")
     for r in records:
         if r["kind"] != "quality":
-            lines.append(f"{r['engine']:<10} {r['scale']:<8} {r['kind']:<17} {r['name']:<18} median {r['median_ms']:>9.1f} ms   p95 {r['p95_ms']:>9.1f} ms   ({r['runs']} runs)")
+            lines.append(
+                f"{r['engine']:<10} {r['scale']:<8} {r['kind']:<17} {r['name']:<18} median {r['median_ms']:>9.1f} ms   p95 {r['p95_ms']:>9.1f} ms   ({r['runs']} runs)"
+            )
     return "\n".join(lines)
 
 

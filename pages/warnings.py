@@ -167,7 +167,9 @@ def cutoff_text(case: dict) -> str:
     v = case.get("peer_cutoff")
     if v is None or v != v:
         return "–"
-    if case["rule_code"] in ("satisfaction_drop", "dissatisfied_concentration") or (case["rule_code"] == "inflated_self_assessment"):
+    if case["rule_code"] in ("satisfaction_drop", "dissatisfied_concentration") or (
+        case["rule_code"] == "inflated_self_assessment"
+    ):
         return pct(v)
     return num(v, 1 if v != int(v) else 0)
 
@@ -202,7 +204,9 @@ def show_case(raw: str) -> None:
     badges[0].metric(t("warnings.col.severity"), t(f"warnings.severity.{sev}"))
     badges[1].metric(t("warnings.col.status"), t(f"warnings.status.{status}"))
     badges[2].metric(t("warnings.col.assignee"), case["assignee"] or t("warnings.nobody"))
-    badges[3].metric(t("warnings.col.sample_size"), num(case["sample_size"]) if case["sample_size"] is not None else "–")
+    badges[3].metric(
+        t("warnings.col.sample_size"), num(case["sample_size"]) if case["sample_size"] is not None else "–"
+    )
     (st.error if sev == "high" else st.warning if sev == "medium" else st.info)(reason(case), icon=":material/report:")
     st.caption(t(f"warnings.rule_help.{case['rule_code']}"))
 
@@ -212,10 +216,18 @@ def show_case(raw: str) -> None:
     m[2].metric(t("warnings.case.config_version"), str(case["config_version"] or "–"))
 
     links = st.columns(2)
-    links[0].page_link(page("unit"), label=t("warnings.case.to_unit", unit=case["unit_name"]), icon=":material/account_tree:", query_params={"unit": case["unit_code"]})
+    links[0].page_link(
+        page("unit"),
+        label=t("warnings.case.to_unit", unit=case["unit_name"]),
+        icon=":material/account_tree:",
+        query_params={"unit": case["unit_code"]},
+    )
     if case["subject_type"] == "official" and case["subject_code"]:
         links[1].page_link(
-            page("official"), label=t("warnings.case.to_official", name=subject), icon=":material/badge:", query_params={"official": case["subject_code"]}
+            page("official"),
+            label=t("warnings.case.to_official", name=subject),
+            icon=":material/badge:",
+            query_params={"official": case["subject_code"]},
         )
 
     names = {int(r.id): r.name for r in units_in_scope(user.scope).itertuples(index=False)}
@@ -254,19 +266,31 @@ def show_case(raw: str) -> None:
         st.caption(t("warnings.case.closed", status=t(f"warnings.status.{status}")))
     else:
         action = st.radio(
-            t("warnings.case.action"), actions, format_func=lambda a: t(f"warnings.action.{a}"), horizontal=True, key=f"act_{wid}"
+            t("warnings.case.action"),
+            actions,
+            format_func=lambda a: t(f"warnings.action.{a}"),
+            horizontal=True,
+            key=f"act_{wid}",
         )
         assignee = None
         if action == "assign":
             people = q.assignees_for(case["unit_path"])
             options = list(people["email"]) if not people.empty else []
-            labels = {r.email: f"{r.name} ({t('role.' + r.role)})" for r in people.itertuples(index=False)} if options else {}
-            assignee = st.selectbox(t("warnings.case.assignee"), options, format_func=lambda e: labels.get(e, e), key=f"who_{wid}")
+            labels = (
+                {r.email: f"{r.name} ({t('role.' + r.role)})" for r in people.itertuples(index=False)}
+                if options
+                else {}
+            )
+            assignee = st.selectbox(
+                t("warnings.case.assignee"), options, format_func=lambda e: labels.get(e, e), key=f"who_{wid}"
+            )
         label = t("warnings.case.note_required") if action in NOTE_REQUIRED else t("warnings.case.note")
         note = st.text_area(label, key=f"note_{wid}", max_chars=2000)
         if st.button(t(f"warnings.action.{action}"), type="primary", key=f"do_{wid}"):
             try:
-                transition(get_engine(), wid, action, user.email, user.role, note=note, assignee=assignee, scope=user.scope)
+                transition(
+                    get_engine(), wid, action, user.email, user.role, note=note, assignee=assignee, scope=user.scope
+                )
             except WorkflowError as e:
                 params = dict(e.params)
                 if "action" in params:
@@ -290,7 +314,9 @@ def show_case(raw: str) -> None:
         hist = pd.DataFrame(
             {
                 t("warnings.col.at"): [fmt_datetime(x) for x in events["at"]],
-                t("warnings.col.actor"): [t("warnings.system") if a in ("system", "cli") else a for a in events["actor"]],
+                t("warnings.col.actor"): [
+                    t("warnings.system") if a in ("system", "cli") else a for a in events["actor"]
+                ],
                 t("warnings.col.action"): [t(f"warnings.action.{a}") for a in events["action"]],
                 t("warnings.col.change"): [
                     f"{t(f'warnings.status.{a}') if a else '–'} → {t(f'warnings.status.{b}') if b else '–'}"
@@ -309,16 +335,36 @@ def show_queue(org_path: str | None) -> None:
     lo, hi = (period.start, period.end) if (only_period and period) else (0, 999912)
     df = q.warning_queue(user.scope, org_path, lo, hi)
     c = st.columns([2, 1.3, 1.6, 1.6, 1.2])
-    rules = c[0].multiselect(t("warnings.col.rule"), RULE_CODES, format_func=rule_name, key="wq_rules", placeholder=t("warnings.all"))
-    sevs = c[1].multiselect(t("warnings.col.severity"), SEVERITIES, format_func=lambda s: t(f"warnings.severity.{s}"), key="wq_sev", placeholder=t("warnings.all"))
-    stats = c[2].multiselect(
-        t("warnings.col.status"), STATUSES, default=list(OPEN_STATUSES), format_func=lambda s: t(f"warnings.status.{s}"), key="wq_status", placeholder=t("warnings.all")
+    rules = c[0].multiselect(
+        t("warnings.col.rule"), RULE_CODES, format_func=rule_name, key="wq_rules", placeholder=t("warnings.all")
     )
-    owners = ["*", "", user.email] + sorted({a for a in df.get("assignee", pd.Series(dtype=object)).dropna() if a and a != user.email})
+    sevs = c[1].multiselect(
+        t("warnings.col.severity"),
+        SEVERITIES,
+        format_func=lambda s: t(f"warnings.severity.{s}"),
+        key="wq_sev",
+        placeholder=t("warnings.all"),
+    )
+    stats = c[2].multiselect(
+        t("warnings.col.status"),
+        STATUSES,
+        default=list(OPEN_STATUSES),
+        format_func=lambda s: t(f"warnings.status.{s}"),
+        key="wq_status",
+        placeholder=t("warnings.all"),
+    )
+    owners = ["*", "", user.email] + sorted(
+        {a for a in df.get("assignee", pd.Series(dtype=object)).dropna() if a and a != user.email}
+    )
     owner_labels = {"*": t("warnings.all"), "": t("warnings.nobody"), user.email: t("warnings.queue.me")}
-    owner = c[3].selectbox(t("warnings.col.assignee"), owners, format_func=lambda o: owner_labels.get(o, o), key="wq_owner")
+    owner = c[3].selectbox(
+        t("warnings.col.assignee"), owners, format_func=lambda o: owner_labels.get(o, o), key="wq_owner"
+    )
     age = c[4].selectbox(
-        t("warnings.queue.age"), AGES, format_func=lambda a: t("warnings.all") if a is None else t("warnings.queue.age_days", n=a), key="wq_age"
+        t("warnings.queue.age"),
+        AGES,
+        format_func=lambda a: t("warnings.all") if a is None else t("warnings.queue.age_days", n=a),
+        key="wq_age",
     )
     shown = q.filter_queue(df, rules, sevs, stats, None if owner == "*" else owner, age)
 
@@ -327,7 +373,10 @@ def show_queue(org_path: str | None) -> None:
     m[0].metric(t("warnings.queue.shown"), num(len(shown)))
     m[1].metric(t("warnings.queue.open"), num(len(open_)))
     m[2].metric(t("warnings.queue.open_high"), num(int((open_["severity"] == "high").sum()) if not open_.empty else 0))
-    m[3].metric(t("warnings.queue.unassigned"), num(int((open_["assignee"].isna() | (open_["assignee"] == "")).sum()) if not open_.empty else 0))
+    m[3].metric(
+        t("warnings.queue.unassigned"),
+        num(int((open_["assignee"].isna() | (open_["assignee"] == "")).sum()) if not open_.empty else 0),
+    )
 
     if shown.empty:
         st.info(t("warnings.queue.empty"))
@@ -388,7 +437,12 @@ def show_trends(org_path: str | None) -> None:
     n_recent = int(real.loc[real["month"].between(*recent), "n"].sum())
     n_before = int(real.loc[real["month"].between(*before), "n"].sum())
     c = st.columns(3)
-    c[0].metric(t("warnings.trend.recent", a=fmt_month(recent[0]), b=fmt_month(recent[1])), num(n_recent), delta=num(n_recent - n_before), delta_color="inverse")
+    c[0].metric(
+        t("warnings.trend.recent", a=fmt_month(recent[0]), b=fmt_month(recent[1])),
+        num(n_recent),
+        delta=num(n_recent - n_before),
+        delta_color="inverse",
+    )
     c[1].metric(t("warnings.trend.before", a=fmt_month(before[0]), b=fmt_month(before[1])), num(n_before))
     fp = int(trend.loc[trend["state"] == "false_positive", "n"].sum())
     c[2].metric(t("warnings.trend.false_positive"), pct(fp / max(1, int(trend["n"].sum()))))
@@ -396,7 +450,15 @@ def show_trends(org_path: str | None) -> None:
     st.caption(t(f"warnings.trend.verdict_{verdict}"))
     data = real.assign(rule_label=[rule_name(r) for r in real["rule_code"]])
     st.altair_chart(
-        trend_chart(data, {"title": t("warnings.trend.title"), "month": t("warnings.chart.month"), "count": t("warnings.chart.count"), "rule": t("warnings.col.rule")}),
+        trend_chart(
+            data,
+            {
+                "title": t("warnings.trend.title"),
+                "month": t("warnings.chart.month"),
+                "count": t("warnings.chart.count"),
+                "rule": t("warnings.col.rule"),
+            },
+        ),
         width="stretch",
     )
     queue = q.warning_queue(user.scope, org_path, 0, 999912)
@@ -438,7 +500,14 @@ def show_trends(org_path: str | None) -> None:
 def show_config() -> None:
     loaded = q.current_config()
     if loaded.version:
-        st.caption(t("warnings.config.current", version=loaded.version, by=loaded.created_by or "–", at=fmt_datetime(loaded.created_at)))
+        st.caption(
+            t(
+                "warnings.config.current",
+                version=loaded.version,
+                by=loaded.created_by or "–",
+                at=fmt_datetime(loaded.created_at),
+            )
+        )
     else:
         st.caption(t("warnings.config.defaults"))
     new = {"rules": {}}
@@ -447,18 +516,30 @@ def show_config() -> None:
         rule = loaded.rule(code)
         with st.expander(f"{rule_name(code)}" + ("" if rule["enabled"] else f" — {t('warnings.config.off')}")):
             st.caption(t(f"warnings.rule_help.{code}"))
-            vals = {"enabled": st.toggle(t("warnings.config.enabled"), value=bool(rule["enabled"]), key=f"cfg_{v}_{code}_enabled")}
+            vals = {
+                "enabled": st.toggle(
+                    t("warnings.config.enabled"), value=bool(rule["enabled"]), key=f"cfg_{v}_{code}_enabled"
+                )
+            }
             for p in PARAMS[code]:
                 key = f"cfg_{v}_{code}_{p.name}"
                 label = t(f"warnings.param.{code}.{p.name}")
                 if p.kind == "bool":
                     vals[p.name] = st.checkbox(label, value=bool(rule[p.name]), key=key)
                 elif p.kind == "int":
-                    vals[p.name] = st.number_input(label, min_value=int(p.lo), max_value=int(p.hi), value=int(rule[p.name]), step=1, key=key)
+                    vals[p.name] = st.number_input(
+                        label, min_value=int(p.lo), max_value=int(p.hi), value=int(rule[p.name]), step=1, key=key
+                    )
                 else:
                     step = 0.01 if p.kind == "share" else 0.5
                     vals[p.name] = st.number_input(
-                        label, min_value=float(p.lo), max_value=float(p.hi), value=float(rule[p.name]), step=step, format="%.4g", key=key
+                        label,
+                        min_value=float(p.lo),
+                        max_value=float(p.hi),
+                        value=float(rule[p.name]),
+                        step=step,
+                        format="%.4g",
+                        key=key,
                     )
             new["rules"][code] = vals
     note = st.text_input(t("warnings.config.note"), key=f"cfg_{v}_note", max_chars=500)

@@ -58,7 +58,9 @@ def subtree_like(unit_path: str | None, scope: Scope) -> str:
 
 
 @st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
-def warning_queue(scope: Scope, unit_path: str | None = None, month_from: int = 0, month_to: int = 999912) -> pd.DataFrame:
+def warning_queue(
+    scope: Scope, unit_path: str | None = None, month_from: int = 0, month_to: int = 999912
+) -> pd.DataFrame:
     """Every warning in scope (and in ``unit_path``'s subtree) with months in the range.
 
     Open ones first, then by severity and month; the page filters by rule, severity,
@@ -134,7 +136,9 @@ def warning_trend(scope: Scope, unit_path: str | None, month_from: int, month_to
 
 
 @st.cache_data(ttl=TTL, max_entries=256, show_spinner=False)
-def warnings_by_unit(scope: Scope, unit_path: str | None, recent: tuple[int, int], before: tuple[int, int]) -> pd.DataFrame:
+def warnings_by_unit(
+    scope: Scope, unit_path: str | None, recent: tuple[int, int], before: tuple[int, int]
+) -> pd.DataFrame:
     """Per unit: warnings in the recent window, in the window before, open now, open and high."""
     df = read(
         "warnings_by_unit",
@@ -190,5 +194,14 @@ def config_versions() -> pd.DataFrame:
 
 def clear() -> None:
     """Forget cached warning data after an action or a scan."""
-    for fn in (warning_queue, warning_case, warning_events, warning_trend, warnings_by_unit, month_range, current_config, config_versions):
+    for fn in (
+        warning_queue,
+        warning_case,
+        warning_events,
+        warning_trend,
+        warnings_by_unit,
+        month_range,
+        current_config,
+        config_versions,
+    ):
         fn.clear()

@@ -259,7 +259,11 @@ def every_rule_db(sqlite_engine, sqlite_url, monkeypatch):
 
     plant_everything(sqlite_engine)
     with sqlite_engine.begin() as conn:
-        conn.execute(insert(s.users).values(email=EMAIL["inspector"], name="Ủy ban Kiểm tra", role="inspector", is_demo=True, active=True))
+        conn.execute(
+            insert(s.users).values(
+                email=EMAIL["inspector"], name="Ủy ban Kiểm tra", role="inspector", is_demo=True, active=True
+            )
+        )
         set_meta(conn, "demo", "1")
     full_scan(sqlite_engine)
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
@@ -270,7 +274,9 @@ def every_rule_db(sqlite_engine, sqlite_url, monkeypatch):
 
 def test_every_rule_opens_as_a_case_file(every_rule_db):
     with every_rule_db.connect() as conn:
-        first = dict(conn.execute(select(s.warnings.c.rule_code, s.warnings.c.id).order_by(s.warnings.c.id.desc())).all())
+        first = dict(
+            conn.execute(select(s.warnings.c.rule_code, s.warnings.c.id).order_by(s.warnings.c.id.desc())).all()
+        )
     assert len(first) == 10
     for rule, wid in sorted(first.items()):
         at = run("inspector", {"warning": str(wid)})

@@ -50,7 +50,12 @@ def plant_everything(engine) -> None:
     for _ in range(3):
         w.annual(w.official(peers[6]), peers[6], 2025, "excellent", "nd335")
     y0, y1 = dt.date(2025, 1, 1), dt.date(2025, 12, 31)
-    w.key_result(w.objective(peers[1], y0, y1), 0, 100, {dt.date(2025, 9, 30): 10, dt.date(2025, 10, 31): 12, dt.date(2025, 11, 30): 13, dt.date(2025, 12, 31): 14})
+    w.key_result(
+        w.objective(peers[1], y0, y1),
+        0,
+        100,
+        {dt.date(2025, 9, 30): 10, dt.date(2025, 10, 31): 12, dt.date(2025, 11, 30): 13, dt.date(2025, 12, 31): 14},
+    )
     w.refresh()
 
 
@@ -105,7 +110,15 @@ def test_every_rule_is_found_by_one_full_scan(cases):
 
 @pytest.mark.parametrize(
     "rule",
-    ["falling_results", "inflated_self_assessment", "satisfaction_drop", "dissatisfied_concentration", "off_pace", "grade_quota", "suspect_ratings"],
+    [
+        "falling_results",
+        "inflated_self_assessment",
+        "satisfaction_drop",
+        "dissatisfied_concentration",
+        "off_pace",
+        "grade_quota",
+        "suspect_ratings",
+    ],
 )
 def test_the_threshold_is_drawn(cases, rule):
     case = cases[rule]
@@ -138,9 +151,15 @@ def test_no_chart_for_unknown_evidence():
 
 
 def test_trend_and_severity_charts():
-    df = pd.DataFrame({"month": [202601, 202601, 202602], "rule_code": ["a", "b", "a"], "rule_label": ["A", "B", "A"], "n": [2, 1, 4]})
+    df = pd.DataFrame(
+        {"month": [202601, 202601, 202602], "rule_code": ["a", "b", "a"], "rule_label": ["A", "B", "A"], "n": [2, 1, 4]}
+    )
     spec = trend_chart(df, {"month": "m", "count": "n", "rule": "r"}).to_dict()
     assert spec["mark"]["type"] == "bar" and spec["encoding"]["x"]["sort"] == ["01/2026", "02/2026"]
-    sev = pd.DataFrame({"rule_label": ["A", "A"], "severity": ["high", "low"], "severity_label": ["Cao", "Thấp"], "n": [1, 2]})
-    spec = severity_bar(sev, {"count": "n", "severity": "s", "severities": {"high": "Cao", "medium": "TB", "low": "Thấp"}}).to_dict()
+    sev = pd.DataFrame(
+        {"rule_label": ["A", "A"], "severity": ["high", "low"], "severity_label": ["Cao", "Thấp"], "n": [1, 2]}
+    )
+    spec = severity_bar(
+        sev, {"count": "n", "severity": "s", "severities": {"high": "Cao", "medium": "TB", "low": "Thấp"}}
+    ).to_dict()
     assert spec["encoding"]["color"]["scale"]["domain"] == ["Cao", "Thấp"]

@@ -122,8 +122,23 @@ def test_every_reason_key_and_status_label_exists():
         assert f"warnings.status.{s}" in cat
     for a in (*ACTIONS, "created", "updated", "cleared", "refired"):
         assert f"warnings.action.{a}" in cat
-    for r in ("falling_results", "inflated_gap", "inflated_satisfaction", "satisfaction_drop", "dissatisfied_concentration",
-              "off_pace_kr", "off_pace_kpi", "rotation_due", "consecutive_not_completed", "grade_quota_good",
-              "grade_quota_graded", "suspect_burst", "suspect_near_all", "suspect_off_hours", "missing_both",
-              "missing_evaluations", "missing_ratings"):
+    for r in (
+        "falling_results",
+        "inflated_gap",
+        "inflated_satisfaction",
+        "satisfaction_drop",
+        "dissatisfied_concentration",
+        "off_pace_kr",
+        "off_pace_kpi",
+        "rotation_due",
+        "consecutive_not_completed",
+        "grade_quota_good",
+        "grade_quota_graded",
+        "suspect_burst",
+        "suspect_near_all",
+        "suspect_off_hours",
+        "missing_both",
+        "missing_evaluations",
+        "missing_ratings",
+    ):
         assert f"warnings.reason.{r}" in cat

@@ -277,7 +277,9 @@ def test_grade_quota(engine):
 
     per_group = run(engine, "grade_quota", at=[202612], params={"by_task_group": True})
     assert (groups, 202612) in subjects(per_group)
-    assert {r["task_group"] for r in next(f for f in per_group.findings if f.subject_id == groups).evidence["rows"]} == {"A", "B"}
+    assert {
+        r["task_group"] for r in next(f for f in per_group.findings if f.subject_id == groups).evidence["rows"]
+    } == {"A", "B"}
 
     res = run(engine, "grade_quota", at=[202512, 202612])
     assert subjects(res) == {(over, 202612), (a_over, 202512)}

@@ -16,14 +16,26 @@ import sys
 import thuocdo.commands
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _module_names(command: str | None) -> list[str]:
+    """The command modules to load: only the one named on the command line when it
+    exists (importing every command costs seconds: exports pull in charting), else all."""
+    names = sorted(i.name for i in pkgutil.iter_modules(thuocdo.commands.__path__))
+    if command:
+        wanted = command.replace("-", "_")
+        for candidate in (wanted, wanted + "_"):
+            if candidate in names:
+                return [candidate]
+    return names
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m thuocdo",
         description="Thước Đo — đánh giá cán bộ bằng dữ liệu / evaluating officials by data",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(thuocdo.commands.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"thuocdo.commands.{info.name}")
+    for name in _module_names(command):
+        module = importlib.import_module(f"thuocdo.commands.{name}")
         if hasattr(module, "register"):
             module.register(sub)
     return parser
@@ -39,7 +51,9 @@ def emit(args: argparse.Namespace, payload: dict, human: str | None = None) -> N
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    first = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(first)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

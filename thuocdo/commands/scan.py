@@ -18,7 +18,9 @@ def _period(text: str) -> Period:
     try:
         return Period.parse(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"kỳ không hợp lệ / invalid period: {text!r} (YYYY-MM, YYYY-Qn, YYYY)") from None
+        raise argparse.ArgumentTypeError(
+            f"kỳ không hợp lệ / invalid period: {text!r} (YYYY-MM, YYYY-Qn, YYYY)"
+        ) from None
 
 
 def register(sub) -> None:
@@ -39,17 +41,26 @@ def _ym(m: int) -> str:
 
 
 def _codes(engine, findings: list[dict]) -> tuple[dict[int, str], dict[int, str]]:
-    unit_ids = sorted({f["unit_id"] for f in findings} | {f["subject_id"] for f in findings if f["subject_type"] == "unit"})
+    unit_ids = sorted(
+        {f["unit_id"] for f in findings} | {f["subject_id"] for f in findings if f["subject_type"] == "unit"}
+    )
     off_ids = sorted({f["subject_id"] for f in findings if f["subject_type"] == "official"})
     ucodes: dict[int, str] = {}
     ocodes: dict[int, str] = {}
     with engine.connect() as conn:
         for chunk in range(0, len(unit_ids), 500):
             ids = unit_ids[chunk : chunk + 500]
-            ucodes.update({int(i): c for i, c in conn.execute(select(units.c.id, units.c.code).where(units.c.id.in_(ids)))})
+            ucodes.update(
+                {int(i): c for i, c in conn.execute(select(units.c.id, units.c.code).where(units.c.id.in_(ids)))}
+            )
         for chunk in range(0, len(off_ids), 500):
             ids = off_ids[chunk : chunk + 500]
-            ocodes.update({int(i): c for i, c in conn.execute(select(officials.c.id, officials.c.code).where(officials.c.id.in_(ids)))})
+            ocodes.update(
+                {
+                    int(i): c
+                    for i, c in conn.execute(select(officials.c.id, officials.c.code).where(officials.c.id.in_(ids)))
+                }
+            )
     return ucodes, ocodes
 
 

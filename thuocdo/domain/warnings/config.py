@@ -80,11 +80,7 @@ PARAMS: dict[str, tuple[Param, ...]] = {
 
 def default_config() -> dict:
     """The built-in configuration: every rule on, thresholds as documented."""
-    return {
-        "rules": {
-            code: {"enabled": True, **{p.name: p.default for p in PARAMS[code]}} for code in RULE_CODES
-        }
-    }
+    return {"rules": {code: {"enabled": True, **{p.name: p.default for p in PARAMS[code]}} for code in RULE_CODES}}
 
 
 class ConfigError(ValueError):

@@ -27,7 +27,6 @@ from sqlalchemy import Connection, Engine, and_, bindparam, func, insert, select
 from thuocdo.domain.periods import Period, add_months, last_day
 from thuocdo.domain.warnings.config import LoadedConfig, ensure_config
 from thuocdo.domain.warnings.model import (
-    CLOSED_STATUSES,
     OPEN_STATUSES,
     RULE_CODES,
     Finding,
@@ -38,7 +37,6 @@ from thuocdo.domain.warnings.rules import RULES, lookahead
 from thuocdo.store.db import set_meta
 from thuocdo.store.schema import kpi_values, rollup_eval_unit, rollup_rating_unit, warning_events, warnings
 
-ANNUAL_RULES = ("consecutive_not_completed", "grade_quota")
 STATE_RULES = ("rotation_due",)
 LAST_SCAN_META = "warnings_last_scan"
 _PG_LOCK = 720_061  # any constant: serialises concurrent scans on PostgreSQL
@@ -143,7 +141,9 @@ def _row_values(f: Finding, cfg_version: int) -> dict:
 def reconcile(conn: Connection, results: dict[str, RuleResult], cfg_version: int, actor: str = "system") -> dict:
     """Write the findings of ``results`` into ``warnings`` idempotently; return counts."""
     ran = [c for c, r in results.items() if r.note != "disabled"]
-    stats = {c: {"created": 0, "updated": 0, "unchanged": 0, "refired": 0, "suppressed": 0, "cleared": 0} for c in results}
+    stats = {
+        c: {"created": 0, "updated": 0, "unchanged": 0, "refired": 0, "suppressed": 0, "cleared": 0} for c in results
+    }
     actions: list[dict] = []
     if not ran:
         return {"rules": stats, "findings": actions}
@@ -195,13 +195,17 @@ def reconcile(conn: Connection, results: dict[str, RuleResult], cfg_version: int
             vals = _row_values(f, cfg_version)
             if open_row is not None:
                 seen_open.add(int(open_row.id))
-                changed = open_row.evidence_hash != h or any(
-                    _differs(getattr(open_row, k), vals[k]) for k in _FIELDS
-                ) or open_row.config_version != cfg_version
+                changed = (
+                    open_row.evidence_hash != h
+                    or any(_differs(getattr(open_row, k), vals[k]) for k in _FIELDS)
+                    or open_row.config_version != cfg_version
+                )
                 if changed:
                     updates.append({"_id": int(open_row.id), **_update_values(vals, stamp)})
                     if open_row.evidence_hash != h:
-                        events.append(_event(int(open_row.id), stamp, actor, "updated", open_row.status, open_row.status))
+                        events.append(
+                            _event(int(open_row.id), stamp, actor, "updated", open_row.status, open_row.status)
+                        )
                     stats[code]["updated"] += 1
                     actions.append(_action(f, int(open_row.id), open_row.status, "updated"))
                 else:
@@ -244,13 +248,18 @@ def reconcile(conn: Connection, results: dict[str, RuleResult], cfg_version: int
         cols = [k for k in updates[0] if k != "_id"]
         plain = [u for u in updates if "status" not in u]
         refire = [u for u in updates if "status" in u]
-        for batch, names in ((plain, [c for c in cols if c != "status"]), (refire, [c for c in cols if c != "status"] + ["status"])):
+        for batch, names in (
+            (plain, [c for c in cols if c != "status"]),
+            (refire, [c for c in cols if c != "status"] + ["status"]),
+        ):
             if batch:
                 stmt = update(w).where(w.c.id == bindparam("_id")).values({c: bindparam(c) for c in names})
                 conn.execute(stmt, [{k: u[k] for k in ["_id", *names]} for u in batch])
     if clears:
         conn.execute(
-            update(w).where(and_(w.c.id.in_(clears), w.c.status.in_(OPEN_STATUSES))).values(status="cleared", updated_at=stamp)
+            update(w)
+            .where(and_(w.c.id.in_(clears), w.c.status.in_(OPEN_STATUSES)))
+            .values(status="cleared", updated_at=stamp)
         )
     if events:
         conn.execute(insert(warning_events), events)
@@ -274,7 +283,15 @@ def _update_values(vals: dict, stamp: dt.datetime) -> dict:
 
 
 def _event(wid: int, stamp: dt.datetime, actor: str, action: str, before, after) -> dict:
-    return {"warning_id": wid, "at": stamp, "actor": actor, "action": action, "from_status": before, "to_status": after, "note": None}
+    return {
+        "warning_id": wid,
+        "at": stamp,
+        "actor": actor,
+        "action": action,
+        "from_status": before,
+        "to_status": after,
+        "note": None,
+    }
 
 
 def _action(f: Finding, wid: int, status: str, action: str) -> dict:
@@ -291,7 +308,9 @@ def _action(f: Finding, wid: int, status: str, action: str) -> dict:
     }
 
 
-def _summary(results: dict[str, RuleResult], rec: dict, cfg: LoadedConfig, months, as_of, started: float, kind: str) -> dict:
+def _summary(
+    results: dict[str, RuleResult], rec: dict, cfg: LoadedConfig, months, as_of, started: float, kind: str
+) -> dict:
     rules = {}
     for code, r in results.items():
         rules[code] = {
@@ -351,7 +370,9 @@ def _scan(
     return summary
 
 
-def full_scan(engine: Engine, period: Period | str | None = None, actor: str = "system", as_of: dt.date | None = None) -> dict:
+def full_scan(
+    engine: Engine, period: Period | str | None = None, actor: str = "system", as_of: dt.date | None = None
+) -> dict:
     """Scan every month with data (or the months of ``period``) for every unit.
 
     ``as_of`` (for tenure and pace) defaults to the last day of the last month scanned.
@@ -362,7 +383,9 @@ def full_scan(engine: Engine, period: Period | str | None = None, actor: str = "
     return _scan(engine, months, None, actor, as_of, incremental=False, kind="full")
 
 
-def rescan(engine: Engine, unit_ids: Iterable[int] | None = None, months: Iterable[int] | None = None, actor: str = "system") -> dict:
+def rescan(
+    engine: Engine, unit_ids: Iterable[int] | None = None, months: Iterable[int] | None = None, actor: str = "system"
+) -> dict:
     """Incremental scan after an import of ``months`` for ``unit_ids`` (None = all).
 
     Re-examines the imported months and the later months whose baseline or window
@@ -382,7 +405,10 @@ def last_scan(conn: Connection) -> dict | None:
 
 
 def open_count(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(warnings).where(warnings.c.status.in_(OPEN_STATUSES))).scalar() or 0)
+    return int(
+        conn.execute(select(func.count()).select_from(warnings).where(warnings.c.status.in_(OPEN_STATUSES))).scalar()
+        or 0
+    )
 
 
-__all__ = ["full_scan", "rescan", "reconcile", "run_rules", "data_months", "last_scan", "CLOSED_STATUSES"]
+__all__ = ["full_scan", "rescan", "reconcile", "run_rules", "data_months", "last_scan", "open_count"]

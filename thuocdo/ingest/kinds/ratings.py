@@ -1,8 +1,10 @@
 """Citizen satisfaction ratings, checked and loaded column-wise (a city sends millions).
 
-Identity of a rating: ``ratings.row_hash``, a stable 63-bit hash (BLAKE2b) of the
-normalised row — time to the second, unit, official, service, channel, device, score,
-scale and the source's own rating id when the file has one. A row already in the
+Identity of a rating: ``ratings.row_hash``, a stable 63-bit hash of the normalised row:
+BLAKE2b-64 (top bit dropped) of the UTF-8 text ``seconds|unit id|official id (0 =
+none)|service|channel|device|score|scale|source rating id`` — seconds since 1970 of the
+wall-clock time of the rating, the ids of this database, the source's own id when the
+file has one. A row already in the
 database is "already present"; the same rating twice in one file is refused as a
 duplicate (it could not be told apart on a re-import). Ratings are facts, never
 updated: a row that differs in any field is a different rating.
@@ -212,18 +214,14 @@ class RatingsKind(Kind):
         unit_bad = (unit_id < 0) & ~(ucode.eq("") & uname.eq("")).to_numpy()
 
         ctx.watch.lap("ratings.units")
-        # Officials by code.
+        # Officials by code: -1 unknown, -2 none given.
         ocode = f["official_code"].str.strip()
-        o_uniq = [c for c in pd.unique(ocode) if c]
-        found = _officials(ctx.conn, o_uniq)
-        o_ids = map_unique(ocode, lambda c: found.get(normalise_code(c)) if c else None)
-        official_id = pd.Series(o_ids, index=f.index, dtype="Int64")
-        off_txt = pd.Series(
-            map_unique(ocode, lambda c: str(found[normalise_code(c)]) if c and normalise_code(c) in found else ""),
-            index=f.index,
-            dtype="str",
-        )
-        off_bad = (official_id.isna() & ocode.ne("")).to_numpy()
+        o_codes, o_uniq = pd.factorize(ocode)
+        found = _officials(ctx.conn, [c for c in o_uniq if c])
+        o_map = np.array([found.get(normalise_code(c), -1) if c else -2 for c in o_uniq] + [-2], dtype=np.int64)
+        oid = o_map[o_codes]
+        official_id = pd.Series(oid, index=f.index, dtype="Int64").where(oid >= 0)
+        off_bad = oid == -1
         checks.append((off_bad, "import.reason.official_unknown", "official_code"))
 
         bad = np.zeros(n, dtype=bool)
@@ -235,23 +233,25 @@ class RatingsKind(Kind):
         # Identity hash over the normalised row, and duplicates inside the file.
         rated = x["rated_at"]
         rated_s = rated.to_numpy(dtype="datetime64[s]")
-        ts = np.datetime_as_string(rated_s, unit="s")  # "2025-10-01T08:05:12", NaT for refused rows
         channel = x["channel"].fillna("")
         score_i = pd.Series(np.where(np.isnan(s), 0, s).astype("int64"), index=f.index)
-        basis = _join_text(
-            [
-                ts,
-                unit_id,
-                off_txt,
-                f["service_code"].str.strip(),
-                channel.astype("str"),
-                f["device_id"].str.strip(),
-                score_i.to_numpy(),
-                scale.to_numpy(),
-                f["rating_id"].str.strip(),
-            ]
+        service = f["service_code"].str.strip()
+        device = f["device_id"].str.strip()
+        hashes = hash63_many(
+            _join_text(
+                [
+                    rated_s.astype("int64"),  # seconds since 1970 of the wall-clock time
+                    unit_id,
+                    np.maximum(oid, 0),  # 0 = no official
+                    service,
+                    channel.astype("str"),
+                    device,
+                    score_i.to_numpy(),
+                    scale.to_numpy(),
+                    f["rating_id"].str.strip(),
+                ]
+            )
         )
-        hashes = hash63_many(basis)
         ok = ~bad
         dup = np.zeros(n, dtype=bool)
         first_of: dict = {}
@@ -328,17 +328,15 @@ class RatingsKind(Kind):
                     "month": pick(months).astype("int64"),
                     "unit_id": pick(unit_id),
                     "official_id": pick(official_id).astype("Int64"),
-                    "service_code": pick(f["service_code"].str.strip()),
+                    "service_code": pd.Series(_blank_to_null(pick(service)), index=pick(f.index)),
                     "channel": pick(channel),
-                    "device_id": pick(f["device_id"].str.strip()),
+                    "device_id": pd.Series(_blank_to_null(pick(device)), index=pick(f.index)),
                     "score": pick(score_i),
                     "scale": pick(scale),
                     "row_hash": pick(hashes),
                     "batch_id": ctx.batch_id,
                 }
             )
-            for col in ("service_code", "device_id"):
-                rows[col] = rows[col].where(rows[col].ne(""), None)
             ctx.watch.lap("ratings.frame")
             _insert_ratings(ctx.conn, rows, ctx.watch)
             _register_devices(ctx.conn, rows)
@@ -399,14 +397,28 @@ def _arrow_str(arr) -> pd.api.extensions.ExtensionArray:
     ).array
 
 
+def _blank_to_null(values: pd.Series):
+    """Empty text as missing (NULL in the database), in one Arrow pass."""
+    a = _arrow(values)
+    return _arrow_str(pc.if_else(pc.equal(a, ""), pa.scalar(None, a.type), a))
+
+
+def _arrow(values: pd.Series):
+    """The Arrow array under a pandas text Series (no copy when it is already Arrow-backed)."""
+    if values.dtype != "str":
+        values = values.astype("str")
+    a = pa.array(values.array)
+    return a.combine_chunks() if isinstance(a, pa.ChunkedArray) else a
+
+
 def _join_text(parts: list) -> list[str]:
     """Row-wise ``"|".join`` of text Series and integer arrays, in one Arrow kernel."""
     arrays = []
     for p in parts:
         if isinstance(p, pd.Series):
-            a = pa.array(p.fillna("").astype("str"))
+            a = _arrow(p.fillna("") if p.hasnans else p)
         else:
-            a = pa.array(np.asarray(p))  # numpy text or integers, converted in C
+            a = pa.array(np.asarray(p))  # integers, cast to text in C
         if isinstance(a, pa.ChunkedArray):
             a = a.combine_chunks()
         arrays.append(pc.cast(a, pa.large_string()))
@@ -505,6 +517,8 @@ def _py_list(col: pd.Series) -> list:
     """Python values for the sqlite3 driver (it does not take numpy scalars), None for NA."""
     if col.dtype.kind in "iuf" and not col.isna().any():
         return col.to_numpy().tolist()
+    if col.dtype == "str":
+        return pa.array(col.array).to_pylist()  # Arrow nulls become None, in C
     obj = col.astype(object)
     return obj.where(col.notna(), None).tolist()
 

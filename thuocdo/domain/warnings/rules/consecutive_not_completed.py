@@ -47,14 +47,20 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
     result.evaluated = int(testable)
     result.insufficient = int(total) - int(testable)
     nc = [g0.c.grade == "not_completed", *[a.c.grade == "not_completed" for a in prev]]
-    hits = frame(ctx.conn, select(g0.c.official_id, g0.c.unit_id, g0.c.year).select_from(joined).where(and_(where, *nc)))
+    hits = frame(
+        ctx.conn, select(g0.c.official_id, g0.c.unit_id, g0.c.year).select_from(joined).where(and_(where, *nc))
+    )
     if hits.empty:
         return result
     g = annual_grades
     detail = frame(
         ctx.conn,
         select(g.c.official_id, g.c.unit_id, g.c.year, g.c.grade, g.c.score, g.c.policy_code, g.c.disciplined).where(
-            and_(g.c.official_id.in_(sorted({int(x) for x in hits["official_id"]})), g.c.year >= min(years) - (k - 1), g.c.year <= max(years))
+            and_(
+                g.c.official_id.in_(sorted({int(x) for x in hits["official_id"]})),
+                g.c.year >= min(years) - (k - 1),
+                g.c.year <= max(years),
+            )
         ),
     )
     by_key = {(int(r["official_id"]), int(r["year"])): r for r in detail.to_dict("records")}

@@ -97,7 +97,9 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
         for i in np.flatnonzero(share > upper):
             row = peers.iloc[int(i)]
             result.findings.append(
-                _finding(int(row["unit_id"]), t, int(row["s1"]), int(row["n"]), p0, tau2, float(upper[i]), z, peers, history)
+                _finding(
+                    int(row["unit_id"]), t, int(row["s1"]), int(row["n"]), p0, tau2, float(upper[i]), z, peers, history
+                )
             )
     return result
 
@@ -110,7 +112,14 @@ def _finding(unit_id, t, s1, n, p0, tau2, upper, z, peers, history) -> Finding:
         for m in sorted(int(x) for x in h.index):
             if add_months(t, -(CHART_MONTHS - 1)) <= m <= t:
                 hn = int(h.at[m, "n"])
-                rows.append({"month": m, "level1": int(h.at[m, "s1"]), "ratings": hn, "share": int(h.at[m, "s1"]) / hn if hn else None})
+                rows.append(
+                    {
+                        "month": m,
+                        "level1": int(h.at[m, "s1"]),
+                        "ratings": hn,
+                        "share": int(h.at[m, "s1"]) / hn if hn else None,
+                    }
+                )
     peer_rows = [
         {"unit_id": int(r.unit_id), "level1": int(r.s1), "ratings": int(r.n), "share": int(r.s1) / int(r.n)}
         for r in peers.itertuples(index=False)

@@ -87,7 +87,11 @@ def _load(ctx: ScanContext, reach: int, back: int, min_drop: float) -> tuple[pd.
                 ),
             )
         )
-    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["official_id", "unit_id", "month", "final_score"])
+    rows = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["official_id", "unit_id", "month", "final_score"])
+    )
     return summary, rows
 
 
@@ -219,7 +223,16 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
             need[i] = noise_z * sd * math.sqrt(1.0 + 1.0 / nb[i]) if not math.isnan(sd) else 0.0
             keep[i] = drop[i] >= need[i]
         fired_at[t] = keep
-        stats_at[t] = {"have": have, "bmean": bmean, "drop": drop, "sigma": sigma, "need": need, "own_n": own_n, "nb": nb, "lo_w": lo_w}
+        stats_at[t] = {
+            "have": have,
+            "bmean": bmean,
+            "drop": drop,
+            "sigma": sigma,
+            "need": need,
+            "own_n": own_n,
+            "nb": nb,
+            "lo_w": lo_w,
+        }
 
     for t in targets:
         present = ~np.isnan(scores[:, t])
@@ -245,7 +258,9 @@ def _finding(i, t, m0, off_codes, units, scores, st, population_sd, b, w, p) -> 
         v = scores[i, c]
         if np.isnan(v):
             continue
-        rows.append({"month": int(index_month(c + m0)), "final_score": float(v), "part": "baseline" if c < lo_w else "window"})
+        rows.append(
+            {"month": int(index_month(c + m0)), "final_score": float(v), "part": "baseline" if c < lo_w else "window"}
+        )
     baseline = float(st["bmean"][i])
     latest = float(scores[i, t])
     d = float(st["drop"][i])
@@ -258,7 +273,13 @@ def _finding(i, t, m0, off_codes, units, scores, st, population_sd, b, w, p) -> 
         severity=severity_from(d, 15.0, 20.0),
         score=d,
         reason_key="warnings.reason.falling_results",
-        reason_params={"drop_pts": d, "from_pts": baseline, "to_pts": latest, "window_n": int(w), "threshold_pts": min_drop},
+        reason_params={
+            "drop_pts": d,
+            "from_pts": baseline,
+            "to_pts": latest,
+            "window_n": int(w),
+            "threshold_pts": min_drop,
+        },
         evidence={
             # The facts: the scores, and what follows from them alone.
             "values": {
@@ -277,7 +298,13 @@ def _finding(i, t, m0, off_codes, units, scores, st, population_sd, b, w, p) -> 
                 "own_changes": int(st["own_n"][i]),
                 "population_noise_sd": population_sd,
             },
-            "chart": {"kind": "line", "x": "month", "y": "final_score", "rule": baseline - min_drop, "reference": baseline},
+            "chart": {
+                "kind": "line",
+                "x": "month",
+                "y": "final_score",
+                "rule": baseline - min_drop,
+                "reference": baseline,
+            },
         },
         threshold=min_drop,
         peer_cutoff=None,

@@ -38,7 +38,9 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
     # Counted in SQL: one row per unit, year, (task group,) grade and policy.
     df = frame(
         ctx.conn,
-        select(g.c.unit_id, g.c.year, group_col.label("task_group"), g.c.grade, g.c.policy_code, func.count().label("n"))
+        select(
+            g.c.unit_id, g.c.year, group_col.label("task_group"), g.c.grade, g.c.policy_code, func.count().label("n")
+        )
         .select_from(g.join(o, o.c.id == g.c.official_id))
         .where(and_(g.c.year >= min(years), g.c.year <= max(years), unit_clause(g.c.unit_id, ctx.unit_ids)))
         .group_by(g.c.unit_id, g.c.year, *([o.c.task_group] if by_group else []), g.c.grade, g.c.policy_code),
@@ -52,9 +54,9 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
     assignments = get_setting(ctx.conn, "grading_policy", None)
     counts: dict[tuple, dict] = {}
     policies: dict[tuple, Counter] = {}
-    for unit_id, year, group, grade, pcode, n in df[["unit_id", "year", "task_group", "grade", "policy_code", "n"]].itertuples(
-        index=False, name=None
-    ):
+    for unit_id, year, group, grade, pcode, n in df[
+        ["unit_id", "year", "task_group", "grade", "policy_code", "n"]
+    ].itertuples(index=False, name=None):
         key = (int(unit_id), int(year))
         group = group if isinstance(group, str) else ""
         counts.setdefault(key, {}).setdefault(group, Counter())[grade] += int(n)
@@ -119,7 +121,12 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
                     "policy": policy.code,
                 },
                 evidence={
-                    "values": {"unit_id": int(unit_id), "year": int(year), "policy": policy.code, "outstanding": outstanding},
+                    "values": {
+                        "unit_id": int(unit_id),
+                        "year": int(year),
+                        "policy": policy.code,
+                        "outstanding": outstanding,
+                    },
                     "rows": rows,
                     "chart": {"kind": "quota", "x": "grade", "y": "count", "rule": allowed},
                 },

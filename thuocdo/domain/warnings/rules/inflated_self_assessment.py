@@ -52,12 +52,18 @@ def _gap_arm(ctx: ScanContext, p: dict) -> tuple[pd.DataFrame, int, int]:
             e.c.month >= lo,
             e.c.month <= hi,
             unit_clause(e.c.unit_id, ctx.unit_ids),
-            or_(e.c.self_score.is_(None), e.c.manager_score.is_(None), e.c.self_score - e.c.manager_score > float(p["max_gap"])),
+            or_(
+                e.c.self_score.is_(None),
+                e.c.manager_score.is_(None),
+                e.c.self_score - e.c.manager_score > float(p["max_gap"]),
+            ),
         )
     )
     df = frame(ctx.conn, stmt)
     total = ctx.conn.execute(
-        select(func.coalesce(func.sum(r.c.n), 0)).where(and_(r.c.month.in_(sorted(ctx.months)), unit_clause(r.c.unit_id, ctx.unit_ids)))
+        select(func.coalesce(func.sum(r.c.n), 0)).where(
+            and_(r.c.month.in_(sorted(ctx.months)), unit_clause(r.c.unit_id, ctx.unit_ids))
+        )
     ).scalar()
     if df.empty:
         return df, int(total or 0), 0

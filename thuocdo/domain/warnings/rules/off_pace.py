@@ -139,9 +139,9 @@ def _kr_grid(ctx: ScanContext, krs: pd.DataFrame, checks: pd.DataFrame, p: dict)
     t["projected_progress"] = kr_progress_frame(t.assign(current=t["projected"]))["progress_raw"].to_numpy()
     best = kr_progress_frame(t.assign(current=t["projected_best"]))["progress_raw"].to_numpy()
     t["miss"] = np.nan_to_num(best, nan=1.0) < 1.0 - float(p["max_miss"])
-    return g.merge(t[["id", "month", "projected", "projected_progress", "resolution", "miss"]], on=["id", "month"], how="left").assign(
-        miss=lambda d: d["miss"].fillna(False).astype(bool)
-    )
+    return g.merge(
+        t[["id", "month", "projected", "projected_progress", "resolution", "miss"]], on=["id", "month"], how="left"
+    ).assign(miss=lambda d: d["miss"].fillna(False).astype(bool))
 
 
 def _kpi_cells(ctx: ScanContext, p: dict) -> tuple[pd.DataFrame, set, set]:
@@ -158,7 +158,9 @@ def _kpi_cells(ctx: ScanContext, p: dict) -> tuple[pd.DataFrame, set, set]:
     if df.empty:
         return pd.DataFrame(), set(), set()
     df["completion"] = kpi_completion(
-        df["actual"].to_numpy(dtype=float), df["target"].to_numpy(dtype=float), df["direction"].astype(object).to_numpy()
+        df["actual"].to_numpy(dtype=float),
+        df["target"].to_numpy(dtype=float),
+        df["direction"].astype(object).to_numpy(),
     )
     pairs, first_row, pair_idx = np.unique(
         df[["unit_id", "kpi_id"]].to_numpy(dtype="int64"), axis=0, return_index=True, return_inverse=True
@@ -205,7 +207,12 @@ def _kpi_cells(ctx: ScanContext, p: dict) -> tuple[pd.DataFrame, set, set]:
                     "code": str(codes[i]),
                     "direction": str(directions[i]),
                     "months": [
-                        {"month": int(index_month(m0 + c)), "target": float(target[i, c]), "actual": float(actual[i, c]), "completion": float(comp[i, c])}
+                        {
+                            "month": int(index_month(m0 + c)),
+                            "target": float(target[i, c]),
+                            "actual": float(actual[i, c]),
+                            "completion": float(comp[i, c]),
+                        }
                         for c in cs
                     ],
                     "projected_progress": float(comp[i, col - k + 1 : col + 1].mean()),
@@ -226,8 +233,20 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
     if not krs.empty:
         grid = _kr_grid(ctx, krs, checks, p)
         if not grid.empty:
-            tested.update(zip(grid.loc[grid["testable"], "unit_id"].astype(int), grid.loc[grid["testable"], "month"].astype(int), strict=True))
-            thin.update(zip(grid.loc[~grid["testable"], "unit_id"].astype(int), grid.loc[~grid["testable"], "month"].astype(int), strict=True))
+            tested.update(
+                zip(
+                    grid.loc[grid["testable"], "unit_id"].astype(int),
+                    grid.loc[grid["testable"], "month"].astype(int),
+                    strict=True,
+                )
+            )
+            thin.update(
+                zip(
+                    grid.loc[~grid["testable"], "unit_id"].astype(int),
+                    grid.loc[~grid["testable"], "month"].astype(int),
+                    strict=True,
+                )
+            )
             for r in grid[grid["miss"]].to_dict("records"):
                 items.setdefault((int(r["unit_id"]), int(r["month"])), []).append(
                     {
@@ -265,7 +284,16 @@ def _finding(unit_id: int, t: int, found: list[dict], max_miss: float) -> Findin
     for f in found:
         if f["kind"] == "kpi":
             for m in f["months"]:
-                rows.append({"kind": "kpi", "code": f["code"], "month": m["month"], "target": m["target"], "actual": m["actual"], "progress": m["completion"]})
+                rows.append(
+                    {
+                        "kind": "kpi",
+                        "code": f["code"],
+                        "month": m["month"],
+                        "target": m["target"],
+                        "actual": m["actual"],
+                        "progress": m["completion"],
+                    }
+                )
         else:
             rows.append(
                 {
@@ -288,7 +316,9 @@ def _finding(unit_id: int, t: int, found: list[dict], max_miss: float) -> Findin
         subject_id=unit_id,
         unit_id=unit_id,
         month=int(t),
-        severity="high" if worst["projected_progress"] < 0.5 else ("medium" if worst["projected_progress"] < 0.75 else "low"),
+        severity="high"
+        if worst["projected_progress"] < 0.5
+        else ("medium" if worst["projected_progress"] < 0.75 else "low"),
         score=1.0 - worst["projected_progress"],
         reason_key="warnings.reason.off_pace_kpi" if worst["kind"] == "kpi" else "warnings.reason.off_pace_kr",
         reason_params={

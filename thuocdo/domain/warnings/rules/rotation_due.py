@@ -78,7 +78,9 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
             .where(and_(ph.c.official_id.in_([int(x) for x in offs.loc[start.isna(), "id"]]), ph.c.end_date.is_(None)))
             .group_by(ph.c.official_id),
         )
-        fallback = dict(zip(open_rows["official_id"].astype("int64"), pd.to_datetime(open_rows["start_date"]), strict=True))
+        fallback = dict(
+            zip(open_rows["official_id"].astype("int64"), pd.to_datetime(open_rows["start_date"]), strict=True)
+        )
         start = start.where(start.notna(), offs["id"].astype("int64").map(fallback))
     as_of = ctx.as_of
     as_of_ts = pd.Timestamp(as_of)
@@ -113,7 +115,13 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
         due = due_date(begun, years)
         held = (as_of - begun).days / YEAR_DAYS
         rows = by_official.get(oid) or [
-            {"position": r["position"], "position_code": r["position_code"], "unit_id": int(r["unit_id"]), "start_date": begun, "end_date": None}
+            {
+                "position": r["position"],
+                "position_code": r["position_code"],
+                "unit_id": int(r["unit_id"]),
+                "start_date": begun,
+                "end_date": None,
+            }
         ]
         result.findings.append(
             Finding(
@@ -134,7 +142,12 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
                 },
                 evidence={
                     # The years held grow every day; the facts are the start and due dates.
-                    "values": {"official_id": oid, "start_date": begun, "due_date": due, "position_code": r["position_code"]},
+                    "values": {
+                        "official_id": oid,
+                        "start_date": begun,
+                        "due_date": due,
+                        "position_code": r["position_code"],
+                    },
                     "rows": rows,
                     "context": {"as_of": as_of, "years_held": held},
                     "chart": {"kind": "tenure", "rule": years},

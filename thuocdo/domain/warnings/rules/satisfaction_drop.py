@@ -83,9 +83,15 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
             if not (z <= -z_crit and pval < alpha):
                 continue
             bm = [int(index_month(m0 + j)) for j in range(max(0, c - b), c) if n[i, j] > 0]
-            hist = {int(index_month(m0 + j)): (int(sat[i, j]), int(n[i, j])) for j in range(max(0, c - CHART_MONTHS + 1), c + 1) if n[i, j] > 0}
+            hist = {
+                int(index_month(m0 + j)): (int(sat[i, j]), int(n[i, j]))
+                for j in range(max(0, c - CHART_MONTHS + 1), c + 1)
+                if n[i, j] > 0
+            }
             result.findings.append(
-                _finding(int(unit_ids[i]), t, hist, int(sat[i, c]), int(n[i, c]), int(sat_b[i]), int(n_b[i]), z, pval, bm, p)
+                _finding(
+                    int(unit_ids[i]), t, hist, int(sat[i, c]), int(n[i, c]), int(sat_b[i]), int(n_b[i]), z, pval, bm, p
+                )
             )
     return result
 

@@ -87,7 +87,13 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
         else:
             result.insufficient += 1
         signals = []
-        values = {"unit_id": int(r.unit_id), "ratings": n, "satisfied": int(r.sat), "office_ratings": n_office, "office_off_hours": int(r.off_office or 0)}
+        values = {
+            "unit_id": int(r.unit_id),
+            "ratings": n,
+            "satisfied": int(r.sat),
+            "office_ratings": n_office,
+            "office_off_hours": int(r.off_office or 0),
+        }
         rows = []
         if int(r.max_device_day or 0) >= burst_min:
             dd = _device_days(ctx, int(r.unit_id), int(r.month))
@@ -95,11 +101,17 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
                 counts = dd["n"].to_numpy(dtype=float)
                 median = float(np.median(counts))
                 top = dd.sort_values(["n", "device_id"], ascending=[False, True]).iloc[0]
-                values.update({"max_device_day": int(top["n"]), "median_device_day": median, "device_days": int(len(dd))})
+                values.update(
+                    {"max_device_day": int(top["n"]), "median_device_day": median, "device_days": int(len(dd))}
+                )
                 if top["n"] >= burst_min and top["n"] >= factor * median:
                     signals.append("burst")
                     values.update({"burst_device": str(top["device_id"]), "burst_day": str(top["day"])[:10]})
-                for x in dd.sort_values(["n", "device_id"], ascending=[False, True]).head(TOP_DEVICE_DAYS).itertuples(index=False):
+                for x in (
+                    dd.sort_values(["n", "device_id"], ascending=[False, True])
+                    .head(TOP_DEVICE_DAYS)
+                    .itertuples(index=False)
+                ):
                     rows.append(
                         {
                             "device_id": str(x.device_id),
