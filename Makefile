@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 STAMP := $(VENV)/.installed
 
-.PHONY: venv run test test-fast lint format bench seed-small clean help
+.PHONY: venv run test test-fast lint format bench readme clean help
 
 help:
 	@echo "make run    - install into .venv, create data/thuocdo.db with demo data if empty, serve on http://localhost:$(PORT)"
@@ -48,3 +48,6 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
+
+readme:
+	$(PY) scripts/assemble_readme.py
