@@ -21,8 +21,8 @@ import streamlit as st
 from streamlit.errors import StreamlitAuthError
 
 from components.i18n import t
-from queries.admin import sign_in_user
 from components.router import ensure_frame
+from queries.admin import sign_in_user
 from queries.db import get_engine
 from queries.users import demo_mode_marker, demo_users, unit_path, user_by_email
 from thuocdo.domain.access import ROLES, User

@@ -87,7 +87,7 @@ def chart_text() -> dict:
 # Evidence figures that are shares (0..1), per rule; other figures are points or counts.
 SHARE_VALUES = {
     "satisfaction_drop": {"rate", "baseline_rate", "drop"},
-    "dissatisfied_concentration": {"share"},
+    "dissatisfied_concentration": {"share", "p0", "upper"},
     "inflated_self_assessment": {"rate", "unit_rate_without_official", "funnel_lower", "peer_decile"},
 }
 SHARE_COLUMNS = {"rate", "ci_low", "ci_high", "share", "top_share", "progress", "elapsed"}
@@ -107,8 +107,10 @@ def fmt_value(key: str, v, rule: str = ""):
             return fmt_month(v)
     if key in ("year", "years"):
         return str(v)
-    if (key.endswith("_date") or key.endswith("_day")) and isinstance(v, str):
+    if (key.endswith("_date") or key.endswith("_day") or key == "as_of") and isinstance(v, str):
         return fmt_date(v)
+    if key == "tau2":
+        return num(v, 6)
     if key in SHARE_VALUES.get(rule, ()):
         return pct(v)
     if key == "p_value":
@@ -240,7 +242,8 @@ def show_case(raw: str) -> None:
     ev = case["evidence"] or {}
     st.subheader(t("warnings.case.evidence"))
     values = ev.get("values") or {}
-    shown = {k: v for k, v in values.items() if not k.endswith("_id") and k != "items"}
+    context = {k: v for k, v in (ev.get("context") or {}).items() if not isinstance(v, (list, dict))}
+    shown = {k: v for k, v in {**values, **context}.items() if not k.endswith("_id") and k != "items"}
     if shown:
         st.dataframe(
             pd.DataFrame(

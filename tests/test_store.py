@@ -2,7 +2,7 @@
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect
 
 from thuocdo.store.db import current_revision, get_meta, head_revision, init_db, set_meta
 from thuocdo.store.schema import metadata

@@ -163,3 +163,23 @@ def test_trend_and_severity_charts():
         sev, {"count": "n", "severity": "s", "severities": {"high": "Cao", "medium": "TB", "low": "Thấp"}}
     ).to_dict()
     assert spec["encoding"]["color"]["scale"]["domain"] == ["Cao", "Thấp"]
+
+
+def test_every_evidence_figure_and_column_has_a_label(cases):
+    from thuocdo.i18n import catalogue
+
+    keys = set()
+    for case in cases.values():
+        ev = case["evidence"]
+        keys |= {
+            k
+            for k, v in {**ev["values"], **ev.get("context", {})}.items()
+            if not isinstance(v, (list, dict)) or k == "years"
+        }
+        for row in ev["rows"]:
+            keys |= set(row)
+    keys -= {"items"}
+    keys -= {k for k in keys if k.endswith("_id") and k != "unit_id"}  # ids are not shown as figures
+    for lang in ("vi", "en"):
+        missing = sorted(k for k in keys if f"warnings.col.{k}" not in catalogue(lang))
+        assert not missing, (lang, missing)

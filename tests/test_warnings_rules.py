@@ -96,7 +96,7 @@ def test_inflated_self_assessment(engine):
     assert by[gap].severity == "medium"
     assert by[low].reason_key == "warnings.reason.inflated_satisfaction"
     assert by[low].sample_size == 40
-    assert by[low].evidence["values"]["unit_rate_without_official"] == pytest.approx(0.9)
+    assert by[low].evidence["context"]["unit_rate_without_official"] == pytest.approx(0.9)
     assert res.insufficient == 1  # the evaluation without a self-score
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
@@ -19,7 +19,7 @@ LANGS = ("vi", "en")
 DEFAULT_LANG = "vi"
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(lang: str) -> dict[str, str]:
     """All messages of ``lang`` as one flat dictionary."""
     out: dict[str, str] = {}

@@ -13,6 +13,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from thuocdo.ingest.normalise import fold, nfc
 
@@ -100,17 +102,31 @@ def parse_number(v, *, integer: bool = False) -> float | int | None:
     return x
 
 
+def _arrow_text(series: pd.Series) -> pa.Array:
+    """Trimmed cell text as one Arrow string array (nulls as empty text)."""
+    if series.dtype != "str":
+        series = series.astype("str")
+    a = pa.array(series.array)
+    if isinstance(a, pa.ChunkedArray):
+        a = a.combine_chunks()
+    return pc.utf8_trim_whitespace(pc.fill_null(a, ""))
+
+
 def numbers(series: pd.Series, *, integer: bool = False) -> pd.Series:
     """Vectorised :func:`parse_number`: float64 with NaN for blank or invalid cells."""
-    s = series.astype("str").fillna("").str.strip()
-    if not s.ne("").any():
+    a = _arrow_text(series)
+    filled = pc.not_equal(a, "")
+    if not pc.any(filled).as_py():
         return pd.Series(np.nan, index=series.index, dtype="float64")
-    plain = pd.to_numeric(s.where(s.str.fullmatch(r"[+-]?\d+(\.\d+)?").fillna(False)), errors="coerce")
-    rest = plain.isna() & s.ne("") & s.notna()
+    plain = pc.match_substring_regex(a, r"^[+-]?\d+(\.\d+)?$")
+    values = pc.cast(pc.if_else(plain, a, pa.scalar(None, a.type)), pa.float64()).to_numpy(zero_copy_only=False)
+    out = pd.Series(values, index=series.index, dtype="float64")
+    rest = np.asarray(pc.and_(filled, pc.invert(plain)).to_numpy(zero_copy_only=False), dtype=bool)
     if rest.any():
-        fixed = s[rest].map(lambda x: _canonical_number(x, integer))
-        plain.loc[rest] = pd.to_numeric(fixed, errors="coerce")
-    return plain.astype("float64")
+        texts = pd.Series(np.asarray(a.to_numpy(zero_copy_only=False), dtype=object)[rest], index=series.index[rest])
+        fixed = texts.map(lambda x: _canonical_number(x, integer))
+        out.loc[rest] = pd.to_numeric(fixed, errors="coerce").astype("float64")
+    return out
 
 
 # ---- dates and times ---------------------------------------------------------------
@@ -186,42 +202,47 @@ def parse_date(v) -> dt.date | None:
     return x.date() if x is not None else None
 
 
-_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
-_DMY_FORMS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
-
-
-def _to_datetime(values: pd.Series, **kw) -> pd.Series:
-    try:
-        return pd.to_datetime(values, errors="coerce", **kw)
-    except (ValueError, OverflowError, TypeError):  # odd inputs: the scalar parser decides
-        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
+# Arrow parses these forms in C; anything else (fractions of a second, time zones, Excel
+# serials, "20251003", one-digit days) goes through parse_datetime row by row.
+_ARROW_FORMS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+)
 
 
 def datetimes(series: pd.Series) -> pd.Series:
-    """Vectorised :func:`parse_datetime`: datetime64 with NaT for blank or invalid cells."""
-    s = series.astype("str").fillna("").str.strip()
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-    iso = s.str.match(_ISO_NAIVE).fillna(False).astype(bool)
-    if iso.any():
-        out.loc[iso] = _to_datetime(s[iso], format="ISO8601")
-    rest = out.isna() & s.ne("")
-    for fmt in _DMY_FORMS:
-        if not rest.any():
+    """Vectorised :func:`parse_datetime`: datetime64[s] with NaT for blank or invalid cells."""
+    a = _arrow_text(series)
+    filled = pc.not_equal(a, "")
+    out = pa.nulls(len(a), pa.timestamp("s"))
+    for fmt in _ARROW_FORMS:
+        todo = pc.and_(filled, pc.is_null(out))
+        if not pc.any(todo).as_py():
             break
-        out.loc[rest] = _to_datetime(s[rest], format=fmt)
-        rest = out.isna() & s.ne("")
+        out = pc.coalesce(out, pc.strptime(a, format=fmt, unit="s", error_is_null=True))
+    result = pd.Series(out.to_numpy(zero_copy_only=False), index=series.index).astype("datetime64[s]")
+    rest = np.asarray(pc.and_(filled, pc.is_null(out)).to_numpy(zero_copy_only=False), dtype=bool)
     if rest.any():
 
         def one(x):
             try:
                 return parse_datetime(x)
-            except BadValue:
+            except (BadValue, OverflowError):
                 return None
 
-        out.loc[rest] = _to_datetime(s[rest].map(one).astype(object))
-    out = pd.to_datetime(out, errors="coerce")
+        texts = np.asarray(a.to_numpy(zero_copy_only=False), dtype=object)[rest]
+        parsed = [one(x) for x in texts]
+        result.loc[rest] = (
+            pd.to_datetime(pd.Series(parsed, dtype=object), errors="coerce").astype("datetime64[s]").to_numpy()
+        )
     # Years before 1900 are typing errors, not ratings.
-    return out.where(out.dt.year >= MIN_YEAR)
+    return result.where(result.dt.year >= MIN_YEAR)
 
 
 # ---- months ------------------------------------------------------------------------

@@ -225,11 +225,14 @@ def evaluate(ctx: ScanContext, p: dict) -> RuleResult:
                         "rate": rate,
                         "ratings": int(r.n),
                         "satisfied": int(r.sat),
+                    },
+                    "rows": rows,
+                    # Derived from other officials: shown, but not part of the evidence hash.
+                    "context": {
                         "unit_rate_without_official": float(r.p0),
                         "funnel_lower": float(r.lower),
                         "peer_decile": float(r.decile),
                     },
-                    "rows": rows,
                     "chart": {"kind": "self", "x": "month", "y": "self_score", "rule": float(p["high_self"])},
                 },
                 threshold=float(p["high_self"]),
