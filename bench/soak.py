@@ -145,7 +145,6 @@ async def one_session(base: str, role: str, deadline: float, stats: Stats, offse
             await s.sign_in()
             i = offset
             while True:  # at least one page per session, then until the deadline
-
                 page, query = WALK[i % len(WALK)]
                 await s.run(page, query)
                 i += 1
@@ -177,10 +176,12 @@ async def soak(base: str, pid: int, sessions: int, seconds: float, waves: int) -
     for w in range(waves):
         deadline = min(end, time.monotonic() + per_wave)
         # New sessions each wave: memory held by closed sessions must be given back.
-        await asyncio.gather(*[
-            one_session(base, ("leader", "unit_head", "inspector")[k % 3], deadline, stats, k + w)
-            for k in range(sessions)
-        ])
+        await asyncio.gather(
+            *[
+                one_session(base, ("leader", "unit_head", "inspector")[k % 3], deadline, stats, k + w)
+                for k in range(sessions)
+            ]
+        )
     await mem
     rss = [kb for _t, kb in samples]
     third = max(1, len(rss) // 3)
@@ -219,9 +220,24 @@ def server(database_url: str, port: int | None = None, log: str | None = None):
     env = {**os.environ, "DATABASE_URL": database_url}
     env.pop("THUOCDO_ENV", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.address", "localhost", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "localhost",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
         stderr=open(log, "w") if log else subprocess.DEVNULL,  # noqa: SIM115 - closed with the process
     )
     base = f"http://localhost:{port}"
@@ -272,10 +288,21 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from thuocdo.i18n import t
 
-    sys.stderr.write(t("reliability.soak.summary", args.lang, sessions=result["sessions"], waves=result["waves"],
-                       seconds=int(result["seconds"]), runs=result["runs"], errors=result["errors"],
-                       p95=result["latency_p95_s"], first=result["rss_first_third_mb"],
-                       last=result["rss_last_third_mb"]) + "\n")
+    sys.stderr.write(
+        t(
+            "reliability.soak.summary",
+            args.lang,
+            sessions=result["sessions"],
+            waves=result["waves"],
+            seconds=int(result["seconds"]),
+            runs=result["runs"],
+            errors=result["errors"],
+            p95=result["latency_p95_s"],
+            first=result["rss_first_third_mb"],
+            last=result["rss_last_third_mb"],
+        )
+        + "\n"
+    )
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     return 0 if result["errors"] == 0 else 1

@@ -84,14 +84,26 @@ def sidebar_filters(user: User) -> None:
         start_default = start_default if start_default in asc else asc[0]
         end_default = current.end if current.end in asc else asc[-1]
         c1, c2 = sb.columns(2)
-        start = c1.selectbox(t("filters.from"), asc, index=asc.index(start_default), format_func=labels.get, key=f"f_from_{current.key()}")
-        end = c2.selectbox(t("filters.to"), asc, index=asc.index(end_default), format_func=labels.get, key=f"f_to_{current.key()}")
+        start = c1.selectbox(
+            t("filters.from"),
+            asc,
+            index=asc.index(start_default),
+            format_func=labels.get,
+            key=f"f_from_{current.key()}",
+        )
+        end = c2.selectbox(
+            t("filters.to"), asc, index=asc.index(end_default), format_func=labels.get, key=f"f_to_{current.key()}"
+        )
         if start > end:
             start, end = end, start
         chosen = Period(start, end, "range")
     else:
         options = _options_for(kind, months)
         key_now = Period.containing(current.end, kind).key()
+        if key_now not in options:
+            # A valid period from the URL stays chosen even when it has no monthly rollups
+            # (e.g. a year with annual grades only): never silently move the user elsewhere.
+            options = sorted([*options, key_now], reverse=True)
         index = options.index(key_now) if key_now in options else 0
         choice = sb.selectbox(
             t("filters.period"),
@@ -116,7 +128,9 @@ def sidebar_filters(user: User) -> None:
             t("filters.org"),
             codes,
             index=codes.index(org_now) if org_now in codes else 0,
-            format_func=lambda c: t("filters.org_all") if not c else "\u2003" * (int(levels[c]) - base_level) + names[c],
+            format_func=lambda c: (
+                t("filters.org_all") if not c else "\u2003" * (int(levels[c]) - base_level) + names[c]
+            ),
             key=f"f_org_{org_now}",
         )
         if org != org_now:

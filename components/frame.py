@@ -48,7 +48,7 @@ def language_switch() -> None:
     st.sidebar.selectbox(t("app.language"), LANGS, format_func=labels.get, key=LANG_KEY)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|<>~$:])")  # "." is safe mid-line; codes like HN.P.X stay readable
 
 
 def md_escape(text: str) -> str:

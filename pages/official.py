@@ -105,7 +105,12 @@ st.title(profile["display_name"])
 st.caption(
     t("official.caption", position=profile.get("position") or "—", unit=profile["unit_name"], policy=t(policy.name_key))
 )
-st.page_link(page("unit"), label=t("official.open_unit"), icon=":material/account_tree:", query_params={"unit": str(profile["unit_code"])})
+st.page_link(
+    page("unit"),
+    label=t("official.open_unit"),
+    icon=":material/account_tree:",
+    query_params={"unit": str(profile["unit_code"])},
+)
 
 since = profile.get("position_since")
 since = pd.Timestamp(since).date() if since is not None and not pd.isna(since) else None

@@ -43,11 +43,24 @@ def streamlit_server(database_url: str, port: int | None = None, env: dict | Non
     log = open(ARTIFACTS / f"streamlit-{port}.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", str(cwd / "app.py"),
-            "--server.headless", "true", "--server.address", "localhost",
-            "--server.port", str(port), "--browser.gatherUsageStats", "false",
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(cwd / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "localhost",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
         ],
-        cwd=cwd, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=cwd,
+        env=full_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://localhost:{port}"
     try:

@@ -45,16 +45,32 @@ def build(engine: Engine, demo: bool = True) -> None:
         for uid, code, name, kind, parent, path, level, sector, sensitive in UNITS:
             conn.execute(
                 insert(s.units).values(
-                    id=uid, code=code, name=name, name_norm=name.lower(), kind=kind, parent_id=parent,
-                    path=path, level=level, sector=sector, sensitive=sensitive,
+                    id=uid,
+                    code=code,
+                    name=name,
+                    name_norm=name.lower(),
+                    kind=kind,
+                    parent_id=parent,
+                    path=path,
+                    level=level,
+                    sector=sector,
+                    sensitive=sensitive,
                 )
             )
         for oid, code, name, gender, unit in OFFICIALS:
             conn.execute(
                 insert(s.officials).values(
-                    id=oid, code=code, full_name=name, gender=gender, unit_id=unit,
-                    birth_date=dt.date(1985, 1, 1), position="Chuyên viên", position_code="staff",
-                    position_since=dt.date(2021, 1, 1), education="dai_hoc", theory_level="trung_cap",
+                    id=oid,
+                    code=code,
+                    full_name=name,
+                    gender=gender,
+                    unit_id=unit,
+                    birth_date=dt.date(1985, 1, 1),
+                    position="Chuyên viên",
+                    position_code="staff",
+                    position_since=dt.date(2021, 1, 1),
+                    education="dai_hoc",
+                    theory_level="trung_cap",
                     is_local=True,
                 )
             )
@@ -64,9 +80,20 @@ def build(engine: Engine, demo: bool = True) -> None:
                 grade = "excellent" if score >= 90 else "good" if score >= 70 else "completed"
                 conn.execute(
                     insert(s.evaluations).values(
-                        official_id=oid, unit_id=unit, month=m, general_points=25, task_points=score - 25,
-                        bonus_points=0, self_score=score + 3, manager_score=score, final_score=score,
-                        grade=grade, tasks_assigned=10, tasks_on_time=9, tasks_late=1, major_errors=0,
+                        official_id=oid,
+                        unit_id=unit,
+                        month=m,
+                        general_points=25,
+                        task_points=score - 25,
+                        bonus_points=0,
+                        self_score=score + 3,
+                        manager_score=score,
+                        final_score=score,
+                        grade=grade,
+                        tasks_assigned=10,
+                        tasks_on_time=9,
+                        tasks_late=1,
+                        major_errors=0,
                         policy_code="nd335",
                     )
                 )
@@ -79,9 +106,17 @@ def build(engine: Engine, demo: bool = True) -> None:
                     score = 4 if k % 5 else (1 if unit == 4 else 3)
                     conn.execute(
                         insert(s.ratings).values(
-                            id=rid, rated_at=dt.datetime(y, mo, 1 + k % 20, 9 + k % 8, 15), month=m,
-                            unit_id=unit, official_id=official, service_code="KS01", channel="kiosk",
-                            device_id=f"K-{unit}", score=score, scale=4, row_hash=rid,
+                            id=rid,
+                            rated_at=dt.datetime(y, mo, 1 + k % 20, 9 + k % 8, 15),
+                            month=m,
+                            unit_id=unit,
+                            official_id=official,
+                            service_code="KS01",
+                            channel="kiosk",
+                            device_id=f"K-{unit}",
+                            score=score,
+                            scale=4,
+                            row_hash=rid,
                         )
                     )
         conn.execute(insert(s.services).values(code="KS01", name="Đăng ký khai sinh", sector="tu_phap"))

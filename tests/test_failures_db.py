@@ -97,8 +97,14 @@ class Cluster:
 
     def create(self) -> str:
         env = {**os.environ, "PGTEST_DIR": str(self.dir), "PGTEST_PORT": str(self.port)}
-        out = subprocess.run([str(ROOT / "scripts" / "pg_test_cluster.sh"), "start"], env=env,
-                             check=True, capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [str(ROOT / "scripts" / "pg_test_cluster.sh"), "start"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         return out.stdout.strip().splitlines()[-1]
 
     def stop(self) -> None:
@@ -106,7 +112,7 @@ class Cluster:
 
     def start(self) -> None:
         opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c fsync=off"
-        self._as_pg(f"{self.bin}/pg_ctl -D {self.dir}/data -l {self.dir}/server.log -w -o \"{opts}\" start")
+        self._as_pg(f'{self.bin}/pg_ctl -D {self.dir}/data -l {self.dir}/server.log -w -o "{opts}" start')
 
     def destroy(self) -> None:
         env = {**os.environ, "PGTEST_DIR": str(self.dir), "PGTEST_PORT": str(self.port)}

@@ -36,8 +36,10 @@ def write_ratings(path: Path, start: int, n: int) -> Path:
     with path.open("w", encoding="utf-8") as f:
         f.write(HEADER)
         for i in range(start, start + n):
-            f.write(f"R-{i:07d},{1 + i % 28:02d}/10/2026 {8 + i % 9:02d}:{i % 60:02d}:{(i // 60) % 60:02d},"
-                    f"HN.P.HOANKIEM,CB0001,KS01,kiosk,K-3,{1 + i % 4}\n")
+            f.write(
+                f"R-{i:07d},{1 + i % 28:02d}/10/2026 {8 + i % 9:02d}:{i % 60:02d}:{(i // 60) % 60:02d},"
+                f"HN.P.HOANKIEM,CB0001,KS01,kiosk,K-3,{1 + i % 4}\n"
+            )
     return path
 
 
@@ -54,8 +56,10 @@ def counts(url: str) -> dict:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            out = {name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-                   for name, t in s.metadata.tables.items()}
+            out = {
+                name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                for name, t in s.metadata.tables.items()
+            }
             out["integrity"] = conn.exec_driver_sql("PRAGMA integrity_check").scalar()
             out["batches_done"] = conn.execute(
                 select(func.count()).select_from(s.import_batches).where(s.import_batches.c.status != "failed")
@@ -69,7 +73,11 @@ def cli(url: str, path: Path, *extra: str) -> subprocess.Popen:
     env = {**os.environ, "DATABASE_URL": url, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
         [sys.executable, "-m", "thuocdo", "import", str(path), "--kind", "ratings", "--json", "--progress", *extra],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

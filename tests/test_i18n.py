@@ -49,7 +49,9 @@ def test_vietnamese_text_has_diacritics():
     ],
 )
 def test_number_formats(value, lang, decimals, expected):
-    assert fmt_number(value, lang, decimals) == expected or (value == -0.04 and fmt_number(value, lang, decimals) == "0,0")
+    assert fmt_number(value, lang, decimals) == expected or (
+        value == -0.04 and fmt_number(value, lang, decimals) == "0,0"
+    )
 
 
 def test_percent_date_month():

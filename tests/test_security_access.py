@@ -66,9 +66,7 @@ def test_unit_head_cannot_reach_another_unit(dash_db, file, params, logged):
     assert any(s in body for s in REFUSED_TEXTS), body[:500]
     rows = refusals(dash_db)
     ttype, target = logged
-    assert any(
-        r[0] == EMAIL["unit_head"] and r[2] == ttype and (target is None or r[3] == target) for r in rows
-    ), rows
+    assert any(r[0] == EMAIL["unit_head"] and r[2] == ttype and (target is None or r[3] == target) for r in rows), rows
 
 
 def test_forged_session_key_with_auth_configured(dash_db):

@@ -49,8 +49,21 @@ def open_app(file: str | None, role: str | None, params: dict | None = None, run
 def all_text(at: AppTest) -> str:
     """Every piece of text the run put on screen (main and sidebar)."""
     parts: list[str] = []
-    for kind in ("markdown", "title", "header", "subheader", "caption", "error", "warning", "info", "success",
-                 "text", "code", "latex", "exception"):
+    for kind in (
+        "markdown",
+        "title",
+        "header",
+        "subheader",
+        "caption",
+        "error",
+        "warning",
+        "info",
+        "success",
+        "text",
+        "code",
+        "latex",
+        "exception",
+    ):
         for el in getattr(at, kind, []):
             parts.append(str(getattr(el, "value", "")))
     for el in at.metric:

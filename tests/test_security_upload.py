@@ -14,8 +14,10 @@ from thuocdo.ingest import import_file
 from thuocdo.store.schema import import_batches
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = (b"rating_id,rated_at,unit_code,official_code,service_code,channel,device_id,score\n"
-        b"X1,01/10/2026 08:00:00,HN.P.HOANKIEM,CB0001,KS01,kiosk,K-3,4\n")
+DATA = (
+    b"rating_id,rated_at,unit_code,official_code,service_code,channel,device_id,score\n"
+    b"X1,01/10/2026 08:00:00,HN.P.HOANKIEM,CB0001,KS01,kiosk,K-3,4\n"
+)
 NAMES = {
     "../../pwned.csv": "pwned.csv",
     "..\\..\\windows\\win.ini.csv": "win.ini.csv",
@@ -44,8 +46,11 @@ def test_traversal_names_never_touch_the_filesystem(sqlite_engine, tmp_path, mon
     assert len(stored) == len(NAMES)
 
 
-@pytest.mark.xfail(strict=True, reason="import_file stores the uploaded name as given (path parts, NUL): "
-                                      "should keep the base name only; owner import (thuocdo/ingest/pipeline.py)")
+@pytest.mark.xfail(
+    strict=True,
+    reason="import_file stores the uploaded name as given (path parts, NUL): "
+    "should keep the base name only; owner import (thuocdo/ingest/pipeline.py)",
+)
 def test_only_the_base_name_is_recorded(sqlite_engine, tmp_path, monkeypatch):
     fixture_data.build(sqlite_engine, demo=False)
     stored = _import_all(sqlite_engine, tmp_path, monkeypatch)
@@ -58,5 +63,7 @@ def test_upload_size_is_capped_in_the_server_config():
     limit = cfg["server"]["maxUploadSize"]
     assert isinstance(limit, int) and 1 <= limit <= 200
     # The same limit can be set per deployment without editing the file.
-    assert os.environ.get("STREAMLIT_SERVER_MAX_UPLOAD_SIZE") in (None, "") or int(
-        os.environ["STREAMLIT_SERVER_MAX_UPLOAD_SIZE"]) > 0
+    assert (
+        os.environ.get("STREAMLIT_SERVER_MAX_UPLOAD_SIZE") in (None, "")
+        or int(os.environ["STREAMLIT_SERVER_MAX_UPLOAD_SIZE"]) > 0
+    )

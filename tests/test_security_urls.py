@@ -17,8 +17,24 @@ from tests import fixture_dashboards
 from tests.test_security_support import ROOT, all_text, open_app, table_counts, through_frame
 
 # Every parameter any page or the frame reads (grep st.query_params / url_control).
-PARAMS = ("period", "org", "lang", "unit", "official", "warning", "month", "page", "status", "compare", "sort",
-          "measure", "objective", "basis", "snapshot", "slide")
+PARAMS = (
+    "period",
+    "org",
+    "lang",
+    "unit",
+    "official",
+    "warning",
+    "month",
+    "page",
+    "status",
+    "compare",
+    "sort",
+    "measure",
+    "objective",
+    "basis",
+    "snapshot",
+    "slide",
+)
 
 SQL = [
     "' OR '1'='1",
@@ -67,7 +83,8 @@ KNOWN = {
 }
 CASES = [
     pytest.param(key, file, name, marks=pytest.mark.xfail(strict=True, reason=KNOWN[(key, name)]))
-    if (key, name) in KNOWN else pytest.param(key, file, name)
+    if (key, name) in KNOWN
+    else pytest.param(key, file, name)
     for key, file in EXISTING
     for name in sorted(SETS)
 ]

@@ -30,7 +30,7 @@ IMG = "<img src=x onerror=alert('xss-official')>"
 MDLINK = "[bấm vào đây](javascript:alert('xss-md'))"
 MDIMG = "![px](http://127.0.0.1:9/pixel.png)"
 HREF = "<a href=\"javascript:alert('xss-a')\">O</a>"
-FORMULA = "=HYPERLINK(\"http://127.0.0.1:9/x\",\"bấm\")"
+FORMULA = '=HYPERLINK("http://127.0.0.1:9/x","bấm")'
 HOSTILE = {
     "unit": "Phường Hoàn Kiếm " + SCRIPT,
     "official1": IMG + " Nguyễn Thị Lan",
@@ -41,7 +41,7 @@ HOSTILE = {
     "kpi": "@SUM(1+1)*cmd|' /C calc'!A0",
     "user": "**Lãnh đạo** " + MDLINK,
 }
-MARKERS = ("<script", "onerror=", "](javascript:", "![px](", "href=\"javascript:")
+MARKERS = ("<script", "onerror=", "](javascript:", "![px](", 'href="javascript:')
 PAGE_ROLE = {"present": "presenter", "import": "admin", "admin": "admin"}
 PAGE_PARAMS = {
     "unit": {"unit": "HN.P.HOANKIEM", "period": "2026-10"},
@@ -165,8 +165,14 @@ def test_exported_tables_neutralise_formulas(hostile_db, sqlite_url, tmp_path):
     for table in ("ranking", "warnings"):
         for ext in ("csv", "xlsx"):
             out = tmp_path / f"{table}.{ext}"
-            r = subprocess.run([sys.executable, "-m", "thuocdo", "export", "table", table, "--period", "2026-10",
-                                "--out", str(out)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+            r = subprocess.run(
+                [sys.executable, "-m", "thuocdo", "export", "table", table, "--period", "2026-10", "--out", str(out)],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert r.returncode == 0, r.stderr[-2000:]
             if ext == "csv":
                 cells += _cells_csv(out.read_bytes())
@@ -195,8 +201,12 @@ def test_safe_helpers_on_hostile_frame():
 
     from components.tables import csv_bytes, xlsx_bytes
 
-    df = pd.DataFrame({"name": [HOSTILE["official3"], HOSTILE["kpi"], "+1+1", "-2+3", "\tcmd", "bình thường"],
-                       "n": [1, 2, 3, 4, 5, 6]})
+    df = pd.DataFrame(
+        {
+            "name": [HOSTILE["official3"], HOSTILE["kpi"], "+1+1", "-2+3", "\tcmd", "bình thường"],
+            "n": [1, 2, 3, 4, 5, 6],
+        }
+    )
     for c in _cells_csv(csv_bytes(df)):
         assert not c.startswith(("=", "+", "@", "-", "\t", "\r")), c
     ws = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(df))).active

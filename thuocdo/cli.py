@@ -46,7 +46,9 @@ def emit(args: argparse.Namespace, payload: dict, human: str | None = None) -> N
     if getattr(args, "json", False):
         sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
     else:
-        sys.stdout.write((human if human is not None else json.dumps(payload, ensure_ascii=False, indent=2, default=str)) + "\n")
+        sys.stdout.write(
+            (human if human is not None else json.dumps(payload, ensure_ascii=False, indent=2, default=str)) + "\n"
+        )
     sys.stdout.flush()
 
 

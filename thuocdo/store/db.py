@@ -72,9 +72,7 @@ def set_setting(conn: Connection, key: str, value, actor: str = "system") -> Non
     found = conn.execute(select(settings.c.key).where(settings.c.key == key)).first()
     if found:
         conn.execute(
-            update(settings)
-            .where(settings.c.key == key)
-            .values(value=value, updated_at=now, updated_by=actor)
+            update(settings).where(settings.c.key == key).values(value=value, updated_at=now, updated_by=actor)
         )
     else:
         conn.execute(insert(settings).values(key=key, value=value, updated_at=now, updated_by=actor))

@@ -66,8 +66,33 @@ def refresh_ratings(
     months = list(months) if months is not None else None
     r = ratings
     where = _filter(r, unit_ids, months)
-    for tbl in (rollup_rating_unit, rollup_rating_official, rollup_rating_service, rollup_rating_hour):
+    for tbl in (rollup_rating_unit, rollup_rating_service, rollup_rating_hour):
         conn.execute(delete(tbl).where(_filter(tbl, unit_ids, months)))
+    # Official rollups are keyed by official, and an official may be rated in two units
+    # in one month: rebuild whole official-months for every official touched.
+    month_cond = r.c.month.in_(sorted(set(months))) if months is not None else literal(True)
+    if unit_ids is None:
+        official_cond = literal(True)
+        conn.execute(delete(rollup_rating_official).where(_filter(rollup_rating_official, None, months)))
+    else:
+        touched = {
+            row[0] for row in conn.execute(select(distinct(r.c.official_id)).where(where, r.c.official_id.is_not(None)))
+        } | {
+            row[0]
+            for row in conn.execute(
+                select(distinct(rollup_rating_official.c.official_id)).where(
+                    _filter(rollup_rating_official, unit_ids, months)
+                )
+            )
+        }
+        official_cond = r.c.official_id.in_(sorted(touched))
+        ro = rollup_rating_official
+        conn.execute(
+            delete(ro).where(
+                ro.c.official_id.in_(sorted(touched)),
+                ro.c.month.in_(sorted(set(months))) if months is not None else literal(True),
+            )
+        )
 
     hour = extract("hour", r.c.rated_at)
     dow = _dow(r.c.rated_at)
@@ -145,7 +170,7 @@ def refresh_ratings(
                 *_score_counts(r.c.score),
                 func.count(),
             )
-            .where(where, r.c.official_id.is_not(None))
+            .where(month_cond, official_cond, r.c.official_id.is_not(None))
             .group_by(r.c.official_id, r.c.month, r.c.scale),
         )
     )

@@ -266,6 +266,7 @@ ratings = Table(
 
 # --- rollups: what the pages read -------------------------------------------------
 
+
 def _counts():
     return [Column(f"s{i}", Integer, nullable=False, default=0) for i in range(1, 6)] + [
         Column("n", Integer, nullable=False, default=0)
