@@ -19,6 +19,7 @@ from components.i18n import datetime as fmt_datetime
 from components.i18n import lang, num, pct, t
 from components.i18n import month as fmt_month
 from components.nav import page
+from components.params import int_id
 from components.tables import download_buttons, selected_row
 from components.warning_charts import evidence_chart, severity_bar, trend_chart
 from queries import warnings as q
@@ -178,9 +179,8 @@ def cutoff_text(case: dict) -> str:
 
 # --- the case file -----------------------------------------------------------------------
 def show_case(raw: str) -> None:
-    try:
-        wid = int(raw)
-    except ValueError:
+    wid = int_id(raw)
+    if wid is None:
         refuse(user, "warning", raw)
     case = q.warning_case(user.scope, wid)
     if case is None:

@@ -46,11 +46,6 @@ def test_traversal_names_never_touch_the_filesystem(sqlite_engine, tmp_path, mon
     assert len(stored) == len(NAMES)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="import_file stores the uploaded name as given (path parts, NUL): "
-    "should keep the base name only; owner import (thuocdo/ingest/pipeline.py)",
-)
 def test_only_the_base_name_is_recorded(sqlite_engine, tmp_path, monkeypatch):
     fixture_data.build(sqlite_engine, demo=False)
     stored = _import_all(sqlite_engine, tmp_path, monkeypatch)

@@ -281,6 +281,16 @@ class Context:
         return self.mapping.match if self.mapping else "auto"
 
 
+def safe_file_name(name: str | None) -> str | None:
+    """Only the base name of an uploaded file, without control characters (it is only
+    recorded, never used as a path; PostgreSQL refuses NUL)."""
+    if not name:
+        return None
+    text = "".join(ch for ch in str(name) if ch >= " ")
+    base = text.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return base[:500] or None
+
+
 def import_file(
     engine: Engine,
     source,
@@ -315,7 +325,7 @@ def import_file(
     if kind not in KINDS:
         raise ImportFailed("import.error.kind", kind=kind, kinds=", ".join(KINDS))
     data, name = load_bytes(source)
-    file_name = file_name or name
+    file_name = safe_file_name(file_name or name)
     sha = hashlib.sha256(data).hexdigest()
     options: dict = {"create_units": bool(create_units), "scope_path": scope_path or "/"}
     handler = HANDLERS[kind]()
