@@ -6,7 +6,6 @@ import os
 import tomllib
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from tests import fixture_data
